@@ -1,0 +1,667 @@
+"""The community growth model: a Mesa model whose weekly rules run on whole-population arrays.
+
+State lives in numpy arrays held by the model (customers, businesses, and customer x business
+pairs); :class:`~sim.agents.Customer` and :class:`~sim.agents.Business` are Mesa agents that
+view it. One :meth:`CommunityModel.step` is one week, in the order of DESIGN.md section 2
+(see :meth:`CommunityModel.step`). Units: weeks, currency, probabilities per week.
+
+Randomness: one seed in, named streams out. Each mechanism draws from its own generator,
+derived from the seed and the mechanism's name with ``numpy.random.SeedSequence``, so a draw
+added to one mechanism does not shift the others, and two arms run with the same seed share
+their random numbers wherever they do the same thing.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import mesa
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import brentq
+from scipy.stats import beta as beta_dist
+
+from sim import measures
+from sim.agents import Business, Customer
+from sim.network import build_network
+from sim.scenario import Scenario, business_names, scenario_from_dict
+from sim.shocks import ChainStore, Shock, shock_from_dict
+from sim.strategies import BUILT_IN, Strategy
+
+# Channels through which a customer first hears of (and first buys from) a business.
+UNAWARE, AD, COMMUNITY, WORD_OF_MOUTH, REFERRAL, PARTNER, WALK_IN = range(7)
+CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in")
+"""Channel names, codes 1-6 (0: not yet aware / not a customer)."""
+
+NEVER = np.int16(-1)
+STREAMS = ("population", "network", "businesses", "ads", "community", "needs", "choice",
+           "cutback", "walk_in", "experience", "word_of_mouth", "warnings", "partners", "shocks")
+
+
+def stream(seed: int, name: str) -> np.random.Generator:
+    """The generator of one named mechanism for ``seed`` (stable across versions and arms)."""
+    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(zlib.crc32(name.encode()),)))
+
+
+def values_weight_beta(share: float, concentration: float) -> tuple[float, float]:
+    """Beta(a, b) parameters with ``a + b = concentration`` and P(weight >= 0.5) = ``share``."""
+    if share <= 0.0:
+        return 1e-3, concentration
+    if share >= 1.0:
+        return concentration, 1e-3
+
+    def gap(mean: float) -> float:
+        a, b = mean * concentration, (1 - mean) * concentration
+        return beta_dist.sf(0.5, a, b) - share
+
+    mean = brentq(gap, 1e-6, 1 - 1e-6)
+    return mean * concentration, (1 - mean) * concentration
+
+
+class CommunityModel(mesa.Model):
+    """A town of customers and small businesses, one step per week.
+
+    Args:
+        scenario: a validated :class:`~sim.scenario.Scenario` or a raw scenario dict.
+        seed: seed of every random draw (defaults to the scenario's ``run.seed``).
+        strategies: optional strategy objects by name, overriding the scenario's (for Python
+            subclasses of :class:`~sim.strategies.Strategy`).
+    """
+
+    def __init__(self, scenario: Scenario | dict, seed: int | None = None,
+                 strategies: dict[str, Strategy] | None = None) -> None:
+        if not isinstance(scenario, Scenario):
+            scenario = scenario_from_dict(scenario)
+        self.config = scenario
+        data = scenario.data
+        seed = int(data["run"]["seed"] if seed is None else seed)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.rngs = {name: stream(seed, name) for name in STREAMS}
+        self.week = 0
+        self.run_config = data["run"]
+        self.beh = data["behaviour"]
+        self.eco = data["economy"]
+        self.shocks: list[Shock] = [shock_from_dict(s) for s in data["shocks"]]
+        self.shock_log: list[dict[str, Any]] = []
+        self.demand_index = 1.0
+        self.cost_index = 1.0
+        self.lockdown = False
+        self.weekly_discount = (1.0 + self.eco["discount_rate"]) ** (1 / 52) - 1.0
+
+        self._build_categories(data)
+        self._build_customers(data)
+        self.network = build_network(data["network"], data["population"], self.rngs["network"])
+        self.neighbourhood = self.network.neighbourhood
+        self._hood_sizes = np.bincount(self.neighbourhood, minlength=self.n_neighbourhoods)
+        self._hood_starts = np.concatenate([[0], np.cumsum(self._hood_sizes)[:-1]])
+        self._strategy_objects = self._build_strategies(data, strategies or {})
+        self._build_businesses(data)
+        self._customer_agents: mesa.AgentSet | None = None
+        self.recorder = measures.Recorder(self)
+
+    # ------------------------------------------------------------------ construction
+    def _build_categories(self, data: dict[str, Any]) -> None:
+        used = {b["category"] for b in data["businesses"]} | {
+            s["category"] for s in data["shocks"] if s["kind"] == "chain_store"}
+        self.category_names = [c for c in data["categories"] if c in used]
+        self.categories = {c: data["categories"][c] for c in self.category_names}
+        self.n_categories = len(self.category_names)
+
+    def _build_customers(self, data: dict[str, Any]) -> None:
+        pop = data["population"]
+        rng = self.rngs["population"]
+        n = self.n_customers = pop["customers"]
+        self.n_neighbourhoods = min(pop["neighbourhoods"], n)
+        self.budget = (pop["budget_mean"] * rng.lognormal(-pop["budget_spread"] ** 2 / 2, pop["budget_spread"], n)
+                       ).astype(np.float32)
+        ps = pop["price_sensitivity_spread"]
+        self.price_sensitivity = (pop["price_sensitivity_mean"] * rng.lognormal(-ps**2 / 2, ps, n)).astype(np.float32)
+        a, b = values_weight_beta(pop["values_weight_share"], pop["values_weight_concentration"])
+        self.values_weight = rng.beta(a, b, n).astype(np.float32)
+        freq = np.array([self.categories[c]["frequency"] for c in self.category_names], dtype=np.float32)
+        needs = rng.random((n, self.n_categories)) < pop["category_participation"]
+        self.need_frequency = np.minimum(needs * freq[None, :] * pop["need_scale"], 1.0).astype(np.float32)
+        self.patron = np.full((n, self.n_categories), -1, dtype=np.int32)
+        # "Attention" draw shared by ads and word of mouth so that their first contacts are
+        # mutually exclusive within a week (the Bass hazard p + qF is then exact).
+        self._contact_u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
+        self._heard = sp.csr_matrix((n, 0), dtype=np.float32)
+
+    def _build_strategies(self, data: dict[str, Any], given: dict[str, Strategy]) -> dict[str, Strategy]:
+        out = {}
+        for name, vals in data["strategies"].items():
+            params = {k: v for k, v in vals.items() if k != "extends"}
+            out[name] = given.get(name) or Strategy(name=name, **params)
+        for name, obj in given.items():
+            out.setdefault(name, obj)
+        return out
+
+    def _build_businesses(self, data: dict[str, Any]) -> None:
+        rng = self.rngs["businesses"]
+        rows = []
+        names = business_names(data["businesses"])
+        hood_cycle = 0
+        for group in data["businesses"]:
+            for _ in range(group["count"]):
+                if group["neighbourhood"] >= 0:
+                    hood = group["neighbourhood"]
+                else:
+                    hood = hood_cycle % self.n_neighbourhoods
+                    hood_cycle += 1
+                rows.append(dict(group, neighbourhood=hood, name=names[len(rows)]))
+        for shock in self.shocks:
+            if isinstance(shock, ChainStore):
+                rows.append(self._chain_row(shock, len(rows)))
+                shock.slot = len(rows) - 1  # type: ignore[attr-defined]
+        self.n_businesses = 0
+        self.business_name: list[str] = []
+        self.business_strategy: list[Strategy] = []
+        self.business_category = np.zeros(0, dtype=np.int32)
+        for arr in ("usual_price", "quality", "unit_cost", "fixed_cost", "cash", "credit_line",
+                    "consistency", "price"):
+            setattr(self, arr, np.zeros(0, dtype=np.float64))
+        self.business_hood = np.zeros(0, dtype=np.int32)
+        self.opens = np.zeros(0, dtype=np.int32)
+        self.alive = np.zeros(0, dtype=bool)
+        self.closed_week = np.zeros(0, dtype=np.int32)
+        self.weeks_below = np.zeros(0, dtype=np.int32)
+        n = self.n_customers
+        self.contact = np.zeros((n, 0), dtype=np.int8)
+        self.acquired = np.zeros((n, 0), dtype=np.int8)
+        self.trust = np.zeros((n, 0), dtype=np.float32)
+        self.satisfaction = np.zeros((n, 0), dtype=np.float32)
+        self.score = np.zeros((n, 0), dtype=np.int8)
+        self.last_recommendation = np.zeros((n, 0), dtype=np.int16)
+        self.first_purchase = np.zeros((n, 0), dtype=np.int16)
+        self.last_purchase = np.zeros((n, 0), dtype=np.int16)
+        self.partner_willingness = np.zeros((0, 0))
+        self.referrals_given = np.zeros((0, 0))
+        self._given_ewma = np.zeros((0, 0))
+        self._served_ewma = np.zeros(0)
+        self.margin_by_channel = np.zeros((0, len(CHANNELS) + 1))
+        self.business_agents: list[Business] = []
+        self._add_businesses(rows)
+        del rng
+
+    def _chain_row(self, shock: ChainStore, index: int) -> dict[str, Any]:
+        return dict(count=1, category=shock.category, strategy="chain", name=f"chain-{shock.category}-{index}",
+                    quality=shock.quality, price=0.0, unit_cost=-1.0, fixed_cost=-1.0, cash=shock.cash,
+                    credit_line=0.0, neighbourhood=int(self.rngs["businesses"].integers(self.n_neighbourhoods)),
+                    opens=shock.start, strategy_override=Strategy(
+                        name="chain", **{**BUILT_IN["chain"], "price_factor": shock.price_factor,
+                                         "ad_budget": shock.ad_budget}))
+
+    def _add_businesses(self, rows: list[dict[str, Any]]) -> None:
+        """Append businesses (at construction, or a chain store opened live) and their columns."""
+        k = len(rows)
+        if k == 0:
+            return
+        n = self.n_customers
+        cat_index = {c: i for i, c in enumerate(self.category_names)}
+        for r in rows:
+            if r["category"] not in cat_index:
+                self.category_names.append(r["category"])
+                self.categories[r["category"]] = self.config.data["categories"][r["category"]]
+                cat_index[r["category"]] = len(self.category_names) - 1
+                freq = self.categories[r["category"]]["frequency"]
+                pop = self.config.data["population"]
+                needs = self.rngs["population"].random(n) < pop["category_participation"]
+                col = np.minimum(needs * freq * pop["need_scale"], 1.0).astype(np.float32)
+                self.need_frequency = np.column_stack([self.need_frequency, col])
+                self.patron = np.column_stack([self.patron, np.full(n, -1, dtype=np.int32)])
+        self.n_categories = len(self.category_names)
+        cats = [self.categories[r["category"]] for r in rows]
+        usual = np.array([c["price"] if r["price"] <= 0 else r["price"] for r, c in zip(rows, cats, strict=True)])
+        self.business_name += [r["name"] for r in rows]
+        self.business_strategy += [r.get("strategy_override") or self._strategy_objects[r["strategy"]] for r in rows]
+        self.business_category = np.concatenate([self.business_category, [cat_index[r["category"]] for r in rows]]
+                                                ).astype(np.int32)
+        self.usual_price = np.concatenate([self.usual_price, usual])
+        self.price = np.concatenate([self.price, usual])
+        self.quality = np.concatenate([self.quality, [r["quality"] for r in rows]])
+        self.unit_cost = np.concatenate([self.unit_cost, [
+            (c["unit_cost"] if r["unit_cost"] < 0 else r["unit_cost"]) for r, c in zip(rows, cats, strict=True)]])
+        self.fixed_cost = np.concatenate([self.fixed_cost, [
+            (c["fixed_cost"] if r["fixed_cost"] < 0 else r["fixed_cost"]) for r, c in zip(rows, cats, strict=True)]])
+        self.cash = np.concatenate([self.cash, [r["cash"] for r in rows]])
+        self.credit_line = np.concatenate([self.credit_line, [r["credit_line"] for r in rows]])
+        self.consistency = np.concatenate([self.consistency, np.zeros(k)])
+        self.business_hood = np.concatenate([self.business_hood, [r["neighbourhood"] for r in rows]]).astype(np.int32)
+        self.opens = np.concatenate([self.opens, [r["opens"] for r in rows]]).astype(np.int32)
+        self.alive = np.concatenate([self.alive, np.zeros(k, dtype=bool)])
+        self.closed_week = np.concatenate([self.closed_week, np.full(k, -1)]).astype(np.int32)
+        self.weeks_below = np.concatenate([self.weeks_below, np.zeros(k, dtype=np.int32)])
+
+        def widen(a: np.ndarray, fill) -> np.ndarray:
+            return np.hstack([a, np.full((a.shape[0], k), fill, dtype=a.dtype)])
+
+        self.contact = widen(self.contact, UNAWARE)
+        self.acquired = widen(self.acquired, UNAWARE)
+        self.trust = widen(self.trust, self.beh["initial_trust"])
+        self.satisfaction = widen(self.satisfaction, 0.0)
+        self.score = widen(self.score, -1)
+        self.last_recommendation = widen(self.last_recommendation, NEVER)
+        self.first_purchase = widen(self.first_purchase, NEVER)
+        self.last_purchase = widen(self.last_purchase, NEVER)
+        b_old, b_new = self.n_businesses, self.n_businesses + k
+
+        def grow(m: np.ndarray, fill=0.0) -> np.ndarray:
+            out = np.full((b_new, b_new), fill)
+            out[:b_old, :b_old] = m
+            return out
+
+        self.partner_willingness = grow(self.partner_willingness)
+        self.referrals_given = grow(self.referrals_given)
+        self._given_ewma = grow(self._given_ewma)
+        self._served_ewma = np.concatenate([self._served_ewma, np.zeros(k)])
+        self.margin_by_channel = np.vstack([self.margin_by_channel, np.zeros((k, len(CHANNELS) + 1))])
+        self.n_businesses = b_new
+        if hasattr(self, "_heard"):
+            self._heard = sp.csr_matrix((self._heard.tocoo().data, (self._heard.tocoo().row, self._heard.tocoo().col)),
+                                        shape=(self.n_customers, b_new))
+        self._set_partner_eligibility()
+        for i in range(b_old, b_new):
+            self.business_agents.append(Business(self, i))
+        if getattr(self, "recorder", None) is not None:
+            self.recorder.grow(k)
+
+    def _set_partner_eligibility(self) -> None:
+        b = self.n_businesses
+        seeks = np.array([s.seeks_partners for s in self.business_strategy], dtype=bool)
+        cat = self.business_category
+        if self.eco["partners"] == "any_other":
+            comp = cat[:, None] != cat[None, :]
+        else:
+            comp = np.zeros((b, b), dtype=bool)
+            for i in range(b):
+                partners = set(self.categories[self.category_names[cat[i]]]["partners_with"])
+                for j in range(b):
+                    cj = self.category_names[cat[j]]
+                    ci = self.category_names[cat[i]]
+                    comp[i, j] = cj in partners or ci in self.categories[cj]["partners_with"]
+        eligible = comp & seeks[:, None] & seeks[None, :]
+        np.fill_diagonal(eligible, False)
+        new = eligible & (self.partner_willingness == 0) & (self._given_ewma == 0)
+        self.partner_willingness[new] = 1.0
+        self.partner_eligible = eligible
+
+    # ------------------------------------------------------------------ public helpers
+    @property
+    def customers(self) -> mesa.AgentSet:
+        """Customer agents (views of the arrays), created on first use: costly for large towns."""
+        if self._customer_agents is None:
+            self._customer_agents = mesa.AgentSet([Customer(self, i) for i in range(self.n_customers)],
+                                                  random=self.random)
+        return self._customer_agents
+
+    @property
+    def businesses(self) -> list[Business]:
+        """Business agents, in id order."""
+        return self.business_agents
+
+    def customer(self, index: int) -> Customer:
+        """One customer's view."""
+        return self.customers[index] if self._customer_agents is not None else Customer(self, index)
+
+    def strategy_names(self) -> list[str]:
+        """Strategy name of each business."""
+        return [s.name for s in self.business_strategy]
+
+    def business_index(self, business: str | int) -> int:
+        """A business's id from its name or number."""
+        if isinstance(business, int | np.integer):
+            return int(business)
+        if business in self.business_name:
+            return self.business_name.index(business)
+        if str(business).isdigit():
+            return int(business)
+        raise KeyError(f"no business {business!r}")
+
+    def add_shock(self, shock: Shock) -> None:
+        """Schedule a shock (the dashboard's buttons add one at the current week)."""
+        if isinstance(shock, ChainStore) and not hasattr(shock, "slot"):
+            row = self._chain_row(shock, self.n_businesses)
+            self._add_businesses([row])
+            shock.slot = self.n_businesses - 1  # type: ignore[attr-defined]
+        self.shocks.append(shock)
+
+    def open_chain_store(self, shock: ChainStore) -> None:
+        """Open the chain store slot reserved for ``shock``."""
+        slot = shock.slot  # type: ignore[attr-defined]
+        self.opens[slot] = min(self.opens[slot], self.week)
+
+    def bad_review(self, business: int, trust_loss: float, reach: float) -> None:
+        """A share ``reach`` of customers see a bad review and lose ``trust_loss`` of their trust."""
+        rng = self.rngs["shocks"]
+        k = rng.binomial(self.n_customers, reach)
+        seen = rng.choice(self.n_customers, k, replace=False)
+        self.trust[seen, business] *= np.float32(1.0 - trust_loss)
+
+    # ------------------------------------------------------------------ the week
+    def step(self) -> None:
+        """One week, in this order (DESIGN.md section 2).
+
+        1. Shocks due this week set the demand and cost indices and the lockdown flag.
+        2. Outreach: ads reach random customers; community work reaches the home neighbourhood.
+        3. Purchases: customers with a need choose among businesses they know (logit);
+           in a downturn, low-trust customers cut back first.
+        4. Experience: satisfaction, trust (slow up, fast down), recommendation score.
+        5. Word of mouth: promoters recommend, detractors warn, along weighted ties.
+        6. Partner referrals between businesses; partnerships follow reciprocity.
+        7. Accounting: revenue, costs, cash; closures.
+        8. Measures.
+        """
+        self.week += 1
+        self._apply_shocks()
+        self._outreach()
+        buys = self._purchases()
+        self._experience(buys)
+        self._word_of_mouth()
+        referred = self._partner_referrals(buys)
+        money = self._accounting(buys)
+        self.recorder.record(buys, money, referred)
+
+    def run(self, weeks: int | None = None) -> None:
+        """Run ``weeks`` weeks (default: the scenario's ``run.steps``)."""
+        for _ in range(self.run_config["steps"] if weeks is None else weeks):
+            self.step()
+
+    # 1 ----------------------------------------------------------------------------------
+    def _apply_shocks(self) -> None:
+        w = self.week
+        for shock in self.shocks:
+            if shock.start == w:
+                shock.on_start(self)
+                self.shock_log.append({"week": w, **shock.to_dict()})
+        self.demand_index = float(np.prod([s.demand_factor(w) for s in self.shocks])) if self.shocks else 1.0
+        self.cost_index = float(np.prod([s.cost_factor(w) for s in self.shocks])) if self.shocks else 1.0
+        self.lockdown = any(s.stops_engagement(w) for s in self.shocks)
+        for shock in self.shocks:  # a chain store with a duration leaves
+            if isinstance(shock, ChainStore) and shock.duration > 0 and w == shock.start + shock.duration:
+                self._close(shock.slot)  # type: ignore[attr-defined]
+        opening = (~self.alive) & (self.opens <= w) & (self.closed_week < 0)
+        self.alive |= opening
+        for b in np.flatnonzero(opening):
+            self.price[b] = self.business_strategy[b].price(self.usual_price[b], self.demand_index)
+        for b in np.flatnonzero(self.alive):
+            self.price[b] = self.business_strategy[b].price(self.usual_price[b], self.demand_index)
+
+    # 2 ----------------------------------------------------------------------------------
+    def _outreach(self) -> None:
+        n = self.n_customers
+        self.ad_reach = np.zeros(self.n_businesses)
+        self.engagement = np.zeros(self.n_businesses)
+        budgets = np.array([s.ad_budget for s in self.business_strategy])
+        reach = np.where(self.alive, np.minimum(1.0, budgets / (self.eco["ad_cost_per_reach"] * n)), 0.0)
+        self.ad_reach = reach
+        rows, cols = self._ad_contacts(reach)
+        self._contact(rows, cols, AD, self.beh["ad_trust"])
+        self.ad_contacts = np.bincount(cols, minlength=self.n_businesses)
+
+        rng = self.rngs["community"]
+        for b in np.flatnonzero(self.alive):
+            strat = self.business_strategy[b]
+            intensity = 0.0 if self.lockdown else strat.engagement_intensity(self.week)
+            memory = max(strat.consistency_memory, 1)
+            self.consistency[b] += (float(intensity > 0) - self.consistency[b]) / memory
+            self.engagement[b] = strat.community_time * intensity
+            if self.engagement[b] <= 0:
+                continue
+            p_home = min(1.0, self.beh["community_reach"] * self.engagement[b] / 0.10)
+            p_away = min(1.0, p_home * self.beh["community_spillover"])
+            h = self.business_hood[b]
+            start, size = self._hood_starts[h], self._hood_sizes[h]
+            home = start + rng.choice(size, rng.binomial(size, p_home), replace=False)
+            away = rng.choice(n - size, rng.binomial(n - size, p_away), replace=False)
+            away = np.where(away >= start, away + size, away)
+            reached = np.concatenate([home, away])
+            self._contact(reached, np.full(len(reached), b), COMMUNITY,
+                          self.beh["community_trust"] * self.consistency[b])
+
+    def _ad_contacts(self, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Customers reached by each business's ads this week.
+
+        Customer i is reached by business b when ``h <= u_i < h + reach_b``, where ``u_i`` is the
+        attention draw made at last week's word of mouth and ``h`` the chance they then had of
+        hearing about b. First contacts by ads and by word of mouth are so mutually exclusive
+        within a week, and their hazards add up as in the Bass model.
+        """
+        if not reach.any():
+            z = np.zeros(0, dtype=np.int64)
+            return z, z
+        u = self._contact_u
+        candidates = np.flatnonzero(u < reach.max())
+        rows, cols = [], []
+        for b in np.flatnonzero(reach > 0):
+            hit = candidates[u[candidates] < reach[b]]
+            rows.append(hit)
+            cols.append(np.full(len(hit), b))
+        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        heard = self._heard.tocoo()
+        if heard.nnz:
+            nb = self.n_businesses
+            keys_heard = heard.row.astype(np.int64) * nb + heard.col
+            keep = ~np.isin(rows.astype(np.int64) * nb + cols, keys_heard)
+            ur = u[heard.row]
+            shifted = (ur >= heard.data) & (ur < heard.data + reach[heard.col])
+            rows = np.concatenate([rows[keep], heard.row[shifted]])
+            cols = np.concatenate([cols[keep], heard.col[shifted]])
+        return rows, cols
+
+    def _contact(self, rows: np.ndarray, cols: np.ndarray, channel: int, trust_gain: float) -> None:
+        """Make customers aware of businesses (recording the first channel) and add trust."""
+        if len(rows) == 0:
+            return
+        first = self.contact[rows, cols] == UNAWARE
+        self.contact[rows[first], cols[first]] = channel
+        t = self.trust[rows, cols]
+        self.trust[rows, cols] = t + np.float32(trust_gain) * (1.0 - t)
+
+    # 3 ----------------------------------------------------------------------------------
+    def _purchases(self) -> dict[str, np.ndarray]:
+        """Who buys from whom this week, at what price (arrays of equal length)."""
+        beh = self.beh
+        rng_need, rng_choice = self.rngs["needs"], self.rngs["choice"]
+        rng_cut, rng_walk = self.rngs["cutback"], self.rngs["walk_in"]
+        n = self.n_customers
+        out_c, out_b, new_walk = [], [], []
+        cut_total = np.zeros(self.n_businesses, dtype=np.int64)
+        budget_scale = self.config.data["population"]["budget_mean"] / self.budget
+        for k in range(self.n_categories):
+            shops = np.flatnonzero(self.alive & (self.business_category == k))
+            draws = rng_need.random(n, dtype=np.float32)
+            if len(shops) == 0:
+                continue
+            needers = np.flatnonzero(draws < self.need_frequency[:, k])
+            if len(needers) == 0:
+                continue
+            known = self.contact[np.ix_(needers, shops)] != UNAWARE
+            knows_any = known.any(axis=1)
+            # Walk-ins: a customer who knows no open shop may walk into one, nearby first.
+            strangers = needers[~knows_any]
+            walkers = strangers[rng_walk.random(len(strangers)) < self.eco["walk_in"]]
+            if len(walkers):
+                local = self.business_hood[shops][None, :] == self.neighbourhood[walkers][:, None]
+                weights = local + 0.1
+                pick = (weights.cumsum(axis=1) / weights.sum(axis=1, keepdims=True)
+                        > rng_walk.random(len(walkers))[:, None]).argmax(axis=1)
+                chosen = shops[pick]
+                self.contact[walkers, chosen] = np.where(
+                    self.contact[walkers, chosen] == UNAWARE, WALK_IN, self.contact[walkers, chosen])
+                out_c.append(walkers)
+                out_b.append(chosen)
+                new_walk.append(walkers)
+            buyers = needers[knows_any]
+            if len(buyers) == 0:
+                continue
+            known = known[knows_any]
+            price = self.price[shops] / self.usual_price[shops]
+            util = (beh["quality_weight"] * self.quality[shops][None, :]
+                    - (self.price_sensitivity[buyers] * budget_scale[buyers])[:, None] * price[None, :]
+                    + beh["trust_weight"] * self.values_weight[buyers][:, None] * self.trust[np.ix_(buyers, shops)]
+                    + beh["habit_weight"] * (self.patron[buyers, k][:, None] == shops[None, :]))
+            util = util + rng_choice.gumbel(size=util.shape)
+            util[~known] = -np.inf
+            pick = util.argmax(axis=1)
+            chosen = shops[pick]
+            if self.demand_index < 1.0:
+                t = self.trust[buyers, chosen]
+                p_cut = (1.0 - self.demand_index) * (1.0 - beh["trust_resilience"] * t)
+                cut = rng_cut.random(len(buyers)) < p_cut
+                cut_total += np.bincount(chosen[cut], minlength=self.n_businesses)
+                buyers, chosen = buyers[~cut], chosen[~cut]
+            out_c.append(buyers)
+            out_b.append(chosen)
+        c = np.concatenate(out_c) if out_c else np.zeros(0, dtype=np.int64)
+        b = np.concatenate(out_b) if out_b else np.zeros(0, dtype=np.int64)
+        self.cut_backs = cut_total
+        return {"customer": c, "business": b, "price": self.price[b]}
+
+    # 4 ----------------------------------------------------------------------------------
+    def _experience(self, buys: dict[str, np.ndarray]) -> None:
+        beh = self.beh
+        c, b = buys["customer"], buys["business"]
+        if len(c) == 0:
+            return
+        returning = self.first_purchase[c, b] >= 0
+        personal = np.array([s.personalisation for s in self.business_strategy])[b]
+        over_price = np.maximum(0.0, buys["price"] / self.usual_price[b] - 1.0)
+        noise = self.rngs["experience"].normal(0.0, beh["experience_noise"], len(c)) if beh["experience_noise"] else 0.0
+        e = np.clip(self.quality[b] + beh["personalisation_gain"] * personal * returning
+                    - beh["price_disappointment"] * over_price + noise, 0.0, 1.0).astype(np.float32)
+        t = self.trust[c, b]
+        rate = np.where(e > t, beh["trust_up"], beh["trust_down"]).astype(np.float32)
+        t = t + rate * (e - t)
+        self.trust[c, b] = t
+        self.satisfaction[c, b] = e
+        w = beh["score_trust_weight"]
+        self.score[c, b] = np.clip(np.rint(10.0 * ((1 - w) * e + w * t)), 0, 10).astype(np.int8)
+        # First purchases: attribute the channel (a recent recommendation makes it a referral).
+        first = ~returning
+        fc, fb = c[first], b[first]
+        recent = self.last_recommendation[fc, fb]
+        referral = (recent >= 0) & (self.week - recent <= beh["referral_window"])
+        self.acquired[fc, fb] = np.where(referral, REFERRAL, self.contact[fc, fb])
+        self.first_purchase[fc, fb] = self.week
+        self.last_purchase[c, b] = self.week
+        self.patron[c, self.business_category[b]] = b
+
+    # 5 ----------------------------------------------------------------------------------
+    def active_mask(self) -> np.ndarray:
+        """Customer x business: bought within the last ``active_window`` weeks."""
+        return self.last_purchase > self.week - self.eco["active_window"]
+
+    def _word_of_mouth(self) -> None:
+        beh = self.beh
+        n, nb = self.n_customers, self.n_businesses
+        active = self.active_mask()
+        self._active = active
+        promoters = active & (self.score >= 9)
+        detractors = active & (self.score >= 0) & (self.score <= 6)
+        self._promoters, self._detractors = promoters, detractors
+        u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
+        if beh["word_of_mouth"] > 0 and promoters.any():
+            exposure = self.network.spread(sp.csr_matrix(promoters, dtype=np.float32))
+            heard = self._probabilities(exposure, beh["word_of_mouth"])
+            hr, hc, hv = heard.row, heard.col, heard.data
+            hit = u[hr] < hv
+            rows, cols = hr[hit], hc[hit]
+            rows, cols = rows[self.alive[cols]], cols[self.alive[cols]]
+            self._contact(rows, cols, WORD_OF_MOUTH, beh["word_of_mouth_trust"])
+            self.last_recommendation[rows, cols] = self.week
+            self._heard = sp.csr_matrix((hv, (hr, hc)), shape=(n, nb))
+        else:
+            self._heard = sp.csr_matrix((n, nb), dtype=np.float32)
+        self._contact_u = u
+        if beh["negative_word_of_mouth"] > 0 and detractors.any():
+            exposure = self.network.spread(sp.csr_matrix(detractors, dtype=np.float32))
+            warned = self._probabilities(exposure, beh["negative_word_of_mouth"])
+            hit = self.rngs["warnings"].random(len(warned.data)) < warned.data
+            rows, cols = warned.row[hit], warned.col[hit]
+            self.trust[rows, cols] *= np.float32(1.0 - beh["warning_trust_loss"])
+        # Trust fades back towards a stranger's without contact.
+        f = np.float32(beh["forgetting"])
+        if f > 0:
+            self.trust += f * (np.float32(beh["initial_trust"]) - self.trust)
+
+    @staticmethod
+    def _probabilities(exposure, strength: float) -> sp.coo_matrix:
+        if sp.issparse(exposure):
+            coo = exposure.tocoo()
+            return sp.coo_matrix((np.minimum(1.0, strength * coo.data), (coo.row, coo.col)), shape=coo.shape)
+        rows, cols = np.nonzero(exposure > 0)
+        return sp.coo_matrix((np.minimum(1.0, strength * exposure[rows, cols]), (rows, cols)), shape=exposure.shape)
+
+    # 6 ----------------------------------------------------------------------------------
+    def _partner_referrals(self, buys: dict[str, np.ndarray]) -> np.ndarray:
+        """Businesses send customers they served to partners; returns referrals given (b x c)."""
+        nb = self.n_businesses
+        given = np.zeros((nb, nb))
+        served = np.bincount(buys["business"], minlength=nb).astype(float)
+        rng = self.rngs["partners"]
+        rates = np.array([s.partner_referrals for s in self.business_strategy])
+        eligible = self.partner_eligible & self.alive[:, None] & self.alive[None, :]
+        if eligible.any():
+            order = np.argsort(buys["business"], kind="stable")
+            starts = np.searchsorted(buys["business"][order], np.arange(nb + 1))
+            for b in np.flatnonzero(eligible.any(axis=1) & (rates > 0) & (served > 0)):
+                customers = buys["customer"][order[starts[b]:starts[b + 1]]]
+                for c in np.flatnonzero(eligible[b]):
+                    p = rates[b] * self.partner_willingness[b, c]
+                    if p <= 0:
+                        continue
+                    sent = customers[rng.random(len(customers)) < p]
+                    if len(sent) == 0:
+                        continue
+                    given[b, c] = len(sent)
+                    self._contact(sent, np.full(len(sent), c), PARTNER, 0.0)
+                    t_b, t_c = self.trust[sent, b], self.trust[sent, c]
+                    passed = np.float32(self.beh["partner_trust"]) * t_b
+                    self.trust[sent, c] = np.maximum(t_c, passed)
+        # Reciprocity: each business compares a partner's referral rate with its own.
+        lr = self.beh["partner_learning"]
+        self._served_ewma += 0.1 * (served - self._served_ewma)
+        self._given_ewma += 0.1 * (given - self._given_ewma)
+        own_rate = self._given_ewma / np.maximum(self._served_ewma[:, None], 1e-9)
+        their_rate = own_rate.T
+        judged = eligible & (own_rate > 0)
+        ratio = np.minimum(1.0, their_rate / np.maximum(own_rate, 1e-12))
+        self.partner_willingness[judged] += lr * (ratio[judged] - self.partner_willingness[judged])
+        self.referrals_given += given
+        return given
+
+    # 7 ----------------------------------------------------------------------------------
+    def _accounting(self, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        nb = self.n_businesses
+        b = buys["business"]
+        revenue = np.bincount(b, weights=buys["price"], minlength=nb)
+        units = np.bincount(b, minlength=nb)
+        alive = self.alive.astype(float)
+        goods = units * self.unit_cost * self.usual_price * self.cost_index
+        fixed = self.fixed_cost * self.cost_index * alive
+        ads = np.array([s.ad_budget for s in self.business_strategy]) * alive
+        community = self.engagement * self.eco["owner_week_value"] * alive
+        profit = revenue - goods - fixed - ads - community
+        self.cash = self.cash + profit
+        # Margin by acquisition channel (for the attribution of community value).
+        if len(b):
+            margin = buys["price"] - self.unit_cost[b] * self.usual_price[b] * self.cost_index
+            ch = self.acquired[buys["customer"], b]
+            np.add.at(self.margin_by_channel, (b, ch), margin)
+        below = self.alive & (self.cash < -self.credit_line)
+        self.weeks_below = np.where(below, self.weeks_below + 1, 0)
+        for i in np.flatnonzero(self.weeks_below >= self.eco["closure_weeks"]):
+            self._close(i)
+        return {"revenue": revenue, "units": units, "goods_cost": goods, "fixed_cost": fixed,
+                "ad_cost": ads, "community_cost": community, "profit": profit}
+
+    def _close(self, b: int) -> None:
+        """Close a business: its regulars must choose anew."""
+        if not self.alive[b] and self.closed_week[b] >= 0:
+            return
+        self.alive[b] = False
+        self.closed_week[b] = self.week
+        k = self.business_category[b]
+        self.patron[self.patron[:, k] == b, k] = -1
