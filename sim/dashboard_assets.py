@@ -63,6 +63,7 @@ __all__ = [
     "prepare",
     "required_files",
     "required_packages",
+    "main",
 ]
 
 #: URL prefix under which Solara proxies CDN files (``cdn_helper.cdn_url_path``).
@@ -195,7 +196,8 @@ def cache_path_for(cache_dir: str | os.PathLike[str], url_path: str) -> Path:
 
 def package_dir(cache_dir: str | os.PathLike[str], spec: str) -> Path:
     """Folder holding the unpacked npm ``package/`` for ``spec`` (``name@version``)."""
-    if not _SPEC_RE.match(spec) or "/" in spec.lstrip("@").split("/", 1)[-1]:
+    m = _SPEC_RE.match(spec)
+    if not m or m.group(2) is not None or any(p in (".", "..") for p in spec.split("/")):
         raise ValueError(f"not a name@version spec: {spec!r}")
     return Path(cache_dir, *spec.split("/"))
 
@@ -495,6 +497,17 @@ def _run_npm_pack(npm: str, specs: list[str], dest: Path, timeout: float) -> lis
     return data
 
 
+def _remove_stale_temp(cache: Path, max_age_s: float = 3600.0) -> None:
+    """Delete temporary folders an interrupted :func:`prepare` left behind."""
+    now = time.time()
+    for tmp in cache.glob(".tmp-prepare-*"):
+        try:
+            if tmp.is_dir() and now - tmp.stat().st_mtime > max_age_s:
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def prepare(
     cache_dir: str | os.PathLike[str],
     progress: Callable[[str], None] | None = None,
@@ -545,6 +558,7 @@ def prepare(
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise AssetError(f"cannot create the asset cache {cache}: {exc.strerror}") from exc
+    _remove_stale_temp(cache)
     started = time.monotonic()
     say(f"fetching {len(todo)} package(s) from the npm registry: {', '.join(todo)}")
     with tempfile.TemporaryDirectory(prefix=".tmp-prepare-", dir=cache) as tmp_name:
@@ -580,7 +594,12 @@ def prepare(
             if final.exists():
                 old = tmp / ("old-" + info["filename"])
                 os.replace(final, old)  # move aside, then swap in; removed with tmp
-            os.replace(folder, final)
+            try:
+                os.replace(folder, final)
+            except OSError:
+                # another prepare() swapped in the same package meanwhile: keep its copy
+                if not _package_ready(cache, spec, refs):
+                    raise
             say(f"  {spec} -> {info.get('id', spec)} ({info.get('unpackedSize', 0) / 1e6:.1f} MB)")
     say(f"dashboard assets ready in {cache} ({time.monotonic() - started:.1f}s)")
     return todo
@@ -648,3 +667,37 @@ def configure_environment(cache_dir: str | os.PathLike[str], *, offline: bool = 
         solara_settings.assets.proxy = True
         if offline:
             solara_settings.assets.cdn = OFFLINE_CDN
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.dashboard_assets [--cache DIR] [--check] [--list]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.dashboard_assets",
+        description="Fetch the Solara dashboard's front-end files from npm for offline use.",
+    )
+    parser.add_argument("--cache", type=Path, default=None, help="cache folder")
+    parser.add_argument("--check", action="store_true", help="only report whether it is ready")
+    parser.add_argument("--list", action="store_true", help="list the packages and files")
+    parser.add_argument("--force", action="store_true", help="fetch again even if ready")
+    args = parser.parse_args(argv)
+    cache = args.cache or default_cache_dir()
+    if args.list:
+        for ref in required_files():
+            print(f"{ref.group:9} {ref.path}  ({ref.source})")
+        return 0
+    if args.check:
+        ready = is_prepared(cache)
+        print(f"{cache}: {'ready' if ready else 'not prepared'}")
+        return 0 if ready else 1
+    try:
+        prepare(cache, progress=print, force=args.force)
+    except AssetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

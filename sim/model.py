@@ -220,7 +220,9 @@ class CommunityModel(mesa.Model):
                                                 ).astype(np.int32)
         self.usual_price = np.concatenate([self.usual_price, usual])
         self.price = np.concatenate([self.price, usual])
-        self.quality = np.concatenate([self.quality, [r["quality"] for r in rows]])
+        spread = np.array([r.get("quality_spread", 0.0) for r in rows])
+        drawn = np.array([r["quality"] for r in rows]) + spread * self.rngs["businesses"].standard_normal(k)
+        self.quality = np.concatenate([self.quality, np.clip(drawn, 0.0, 1.0)])
         self.unit_cost = np.concatenate([self.unit_cost, [
             (c["unit_cost"] if r["unit_cost"] < 0 else r["unit_cost"]) for r, c in zip(rows, cats, strict=True)]])
         self.fixed_cost = np.concatenate([self.fixed_cost, [
@@ -549,9 +551,17 @@ class CommunityModel(mesa.Model):
         self.patron[c, self.business_category[b]] = b
 
     # 5 ----------------------------------------------------------------------------------
+    @property
+    def churn_window(self) -> np.ndarray:
+        """Weeks without a purchase after which a customer has churned, per business."""
+        freq = np.array([self.categories[self.category_names[k]]["frequency"] for k in self.business_category])
+        scale = self.config.data["population"]["need_scale"]
+        weeks = self.eco["active_window"] / np.maximum(freq * scale, 1e-9)
+        return np.clip(np.ceil(weeks), 4, 32000).astype(np.int64)
+
     def active_mask(self) -> np.ndarray:
-        """Customer x business: bought within the last ``active_window`` weeks."""
-        return self.last_purchase > self.week - self.eco["active_window"]
+        """Customer x business: bought within the business's churn window."""
+        return self.last_purchase > (self.week - self.churn_window)[None, :]
 
     def _word_of_mouth(self) -> None:
         beh = self.beh

@@ -1,0 +1,82 @@
+"""The ``commsim`` command line (also ``python -m sim``).
+
+Exit status: 0 success, 2 bad input (one line naming the file, key and problem, no traceback,
+nothing written), 1 an internal failure. Long work shows a progress bar on a terminal only.
+
+Each subcommand lives in its own module with ``add_arguments(parser)`` and ``main(args)``;
+this module only dispatches and turns input errors into exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from sim.errors import ScenarioError, UsageError
+
+COMMANDS = {
+    "run": ("sim.commands.run", "run a scenario file and write a results folder"),
+    "sweep": ("sim.commands.sweep", "run an experiment file: a parameter sweep with replications"),
+    "validate": ("sim.commands.validate", "check a scenario or experiment file; change nothing"),
+    "report": ("sim.commands.report", "rebuild figures and report.html from a results folder"),
+    "dock": ("sim.commands.dock", "check the model against the Bass (1969) diffusion model"),
+    "calibrate": ("sim.commands.calibrate", "fit Bass p, q, m to an adoption series"),
+    "dashboard": ("sim.commands.dashboard", "serve the workshop dashboard in the browser"),
+    "list": ("sim.commands.list", "list the built-in scenarios and experiments"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for every other bad input
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = _Parser(prog="commsim", description="Agent-based simulator of how small businesses grow "
+                                                 "through their communities.")
+    from sim import __version__
+
+    parser.add_argument("--version", action="version", version=f"commsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            p.set_defaults(_module=None)
+            continue
+        mod.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    if args._module is None:
+        print(f"commsim {args.command}: not available in this version", file=sys.stderr)
+        return 2
+    try:
+        return int(importlib.import_module(args._module).main(args) or 0)
+    except (ScenarioError, UsageError) as exc:
+        print(f"commsim {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"commsim {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except FileExistsError as exc:
+        print(f"commsim {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
