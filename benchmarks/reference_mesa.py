@@ -75,6 +75,7 @@ import mesa
 import networkx as nx
 import numpy as np
 import pandas as pd
+from mesa.agentset import AgentSet
 from mesa.discrete_space import FixedAgent, Network
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,11 +121,12 @@ class ReferenceCustomer(FixedAgent):
         self.satisfaction: dict[int, float] = {}
         self.score: dict[int, int] = {}
         self.last_recommendation: dict[int, int] = {}
+        self.recommended_by_weak_tie: dict[int, bool] = {}
         self.first_purchase: dict[int, int] = {}
         self.last_purchase: dict[int, int] = {}
         self.heard: dict[int, float] = {}
         self.attention = rnd.random()
-        self.ties: list[tuple[ReferenceCustomer, float]] = []
+        self.ties: list[tuple[ReferenceCustomer, float, bool]] = []
 
     # --- helpers ------------------------------------------------------------------------
     def get_trust(self, b: int) -> float:
@@ -137,11 +139,6 @@ class ReferenceCustomer(FixedAgent):
             self.contact[b] = channel
         t = self.get_trust(b)
         self.trust[b] = t + trust_gain * (1.0 - t)
-
-    def is_active(self, b: int) -> bool:
-        """Bought from ``b`` within the active window."""
-        m = self.model
-        return self.last_purchase.get(b, -1) > m.week - m.active_window
 
     # --- stages 3 and 4 -------------------------------------------------------------------
     def step(self) -> None:
@@ -188,7 +185,7 @@ class ReferenceCustomer(FixedAgent):
         # Measures of this week (purchases no longer change this week).
         for b, last in self.last_purchase.items():
             biz = m.businesses_by_id[b]
-            if last > m.week - m.active_window:
+            if last > m.week - biz.churn_window:
                 biz.customers_active += 1
                 score = self.score.get(b, -1)
                 if score >= 9:
@@ -196,7 +193,7 @@ class ReferenceCustomer(FixedAgent):
                 elif 0 <= score <= 6:
                     biz.detractors += 1
                 biz.scored += score >= 0
-            elif last == m.week - m.active_window:
+            elif last == m.week - biz.churn_window:
                 biz.churned += 1
 
     def experience(self, biz: ReferenceBusiness) -> None:
@@ -217,9 +214,11 @@ class ReferenceCustomer(FixedAgent):
         w = beh["score_trust_weight"]
         self.score[b] = min(max(round(10.0 * ((1 - w) * e + w * t)), 0), 10)
         if not returning:
+            # A recent recommendation makes the first purchase a referral when a strong tie
+            # made it, word of mouth when a weak tie did.
             recent = self.last_recommendation.get(b, -1)
             if recent >= 0 and m.week - recent <= beh["referral_window"]:
-                channel = REFERRAL
+                channel = WORD_OF_MOUTH if self.recommended_by_weak_tie.get(b, False) else REFERRAL
             else:
                 channel = self.contact.get(b, UNAWARE)
             self.acquired[b] = channel
@@ -241,13 +240,17 @@ class ReferenceCustomer(FixedAgent):
         beh = m.beh
         rnd = m.random
         good: dict[int, float] = {}
+        good_weak: dict[int, float] = {}
         bad: dict[int, float] = {}
-        for other, share in self.ties:
+        since = m.active_since
+        for other, share, weak in self.ties:
             for b, score in other.score.items():
                 if score >= 9 or score <= 6:
-                    if other.last_purchase[b] > m.week - m.active_window:
+                    if other.last_purchase[b] > since[b]:
                         if score >= 9:
                             good[b] = good.get(b, 0.0) + share
+                            if weak:
+                                good_weak[b] = good_weak.get(b, 0.0) + share
                         else:
                             bad[b] = bad.get(b, 0.0) + share
         u = rnd.random()
@@ -258,6 +261,9 @@ class ReferenceCustomer(FixedAgent):
                 h = min(1.0, q * exposure)
                 heard[b] = h
                 if u < h and m.businesses_by_id[b].alive:
+                    # Which kind of tie carried it: in proportion to the weak ties' share.
+                    weak_share = good_weak.get(b, 0.0) / exposure
+                    self.recommended_by_weak_tie[b] = rnd.random() < weak_share
                     self.make_contact(b, WORD_OF_MOUTH, beh["word_of_mouth_trust"])
                     self.last_recommendation[b] = m.week
         self.heard = heard
@@ -287,12 +293,18 @@ class ReferenceBusiness(mesa.Agent):
         self.hood = row["neighbourhood"]
         self.usual_price = cat["price"] if row["price"] <= 0 else row["price"]
         self.price = self.usual_price
-        self.quality = row["quality"]
+        # Each business draws its own quality around its group's.
+        drawn = row["quality"] + row.get("quality_spread", 0.0) * model.random.gauss(0.0, 1.0)
+        self.quality = min(max(drawn, 0.0), 1.0)
         self.unit_cost = cat["unit_cost"] if row["unit_cost"] < 0 else row["unit_cost"]
         self.fixed_cost = cat["fixed_cost"] if row["fixed_cost"] < 0 else row["fixed_cost"]
         self.cash = row["cash"]
         self.credit_line = row["credit_line"]
         self.opens = row["opens"]
+        # A customer who has not bought for ``active_window`` of the category's purchase
+        # intervals (at least 4 weeks) has churned.
+        weeks = model.eco["active_window"] / max(cat["frequency"] * model.population["need_scale"], 1e-9)
+        self.churn_window = int(min(max(math.ceil(weeks), 4), 32000))
         self.alive = False
         self.closed_week = -1
         self.weeks_below = 0
@@ -434,7 +446,6 @@ class ReferenceModel(mesa.Model):
         self.population = pop = data["population"]
         self.budget_mean = pop["budget_mean"]
         self.initial_trust = self.beh["initial_trust"]
-        self.active_window = self.eco["active_window"]
         self.walk_in = self.eco["walk_in"]
         self.shocks = [shock_from_dict(s) for s in data["shocks"]]
         if any(isinstance(s, ChainStore) for s in self.shocks):
@@ -457,11 +468,14 @@ class ReferenceModel(mesa.Model):
         net = build_network(data["network"], pop, stream(seed, "network"))
         if net.weights is None:
             raise NotImplementedError("the reference engine needs an explicit network, not complete mixing")
+        if net.kind == "edge_list":
+            raise NotImplementedError("the reference engine does not read edge lists")
         w = np.where(net.weak, data["network"]["weak_tie_weight"], 1.0)
         graph = nx.Graph()
         graph.add_nodes_from(range(n))
-        graph.add_weighted_edges_from(zip(net.sources.tolist(), net.targets.tolist(), w.tolist(),
-                                          strict=True))
+        for a, b, weight, weak in zip(net.sources.tolist(), net.targets.tolist(), w.tolist(),
+                                      net.weak.tolist(), strict=True):
+            graph.add_edge(a, b, weight=weight, weak=weak)
         self.space = Network(graph, random=self.random, layout=None)
         self.customer_list = []
         for i in range(n):
@@ -469,12 +483,12 @@ class ReferenceModel(mesa.Model):
             agent.cell = self.space[i]
             self.customer_list.append(agent)
         for agent in self.customer_list:
-            cell_ties = [(other, graph[agent.index][other.index]["weight"])
+            cell_ties = [(other, graph[agent.index][other.index])
                          for other in agent.cell.neighborhood.agents]
-            total = sum(weight for _, weight in cell_ties)
-            agent.ties = [(other, weight / total) for other, weight in cell_ties]
+            total = sum(tie["weight"] for _, tie in cell_ties)
+            agent.ties = [(other, tie["weight"] / total, tie["weak"]) for other, tie in cell_ties]
         self.network_build_s = time.perf_counter() - t0
-        self.customers = mesa.AgentSet(self.customer_list, random=self.random)
+        self.customers = AgentSet(self.customer_list, random=self.random)
 
         # Businesses: groups in order, homes spread over the neighbourhoods.
         strategies = {name: Strategy(name=name, **{k: v for k, v in vals.items() if k != "extends"})
@@ -493,7 +507,7 @@ class ReferenceModel(mesa.Model):
                     self, len(self.business_list), row, strategies[group["strategy"]],
                     cat_index[group["category"]], cats[group["category"]]))
         self.businesses_by_id = self.business_list
-        self.businesses = mesa.AgentSet(self.business_list, random=self.random)
+        self.businesses = AgentSet(self.business_list, random=self.random)
         self.open_shops: list[list[int]] = [[] for _ in range(self.n_categories)]
         self._set_partners(cats)
 
@@ -553,6 +567,7 @@ class ReferenceModel(mesa.Model):
                 biz.alive = True
             if biz.alive:
                 biz.price = biz.strategy.price(biz.usual_price, self.demand_index)
+        self.active_since = [self.week - b.churn_window for b in self.business_list]
         for k in range(self.n_categories):
             self.open_shops[k] = [b.index for b in self.business_list if b.alive and b.category == k]
 

@@ -26,7 +26,7 @@ MONEY_COLUMNS = ("revenue", "profit", "cash", "goods_cost", "fixed_cost", "ad_co
 COLUMNS = ("alive", "customers_active", "cumulative_customers", *COUNT_COLUMNS, *MONEY_COLUMNS,
            "price", "retention_rate", "promoter_score", "promoters", "detractors", "clv_estimate",
            "clv_realised", "trust_mean", "social_capital", "partners", "community_value", "sroi",
-           "ad_reach")
+           "ad_reach", "ad_contacts", "community_contacts")
 
 
 def promoter_score(scores: np.ndarray) -> float:
@@ -164,6 +164,8 @@ class Recorder:
         d["social_capital"][t] = trust_sum
         d["partners"][t] = (m.partner_eligible & (m.partner_willingness > 0.5)).sum(axis=1)
         d["ad_reach"][t] = m.ad_reach
+        d["ad_contacts"][t] = m.ad_contacts
+        d["community_contacts"][t] = m.community_contacts
         # Community value: margin of customers won by community work or partners, plus the
         # community-made share of first contacts applied to word-of-mouth and referral margin.
         mc = m.margin_by_channel
@@ -194,7 +196,8 @@ class Recorder:
         for c in COLUMNS:
             df[c] = self.data[c][:t].reshape(-1)
         df["alive"] = df["alive"].astype(bool)
-        for c in ("customers_active", "cumulative_customers", *COUNT_COLUMNS, "promoters", "detractors", "partners"):
+        for c in ("customers_active", "cumulative_customers", *COUNT_COLUMNS, "promoters", "detractors", "partners",
+                  "ad_contacts", "community_contacts"):
             df[c] = df[c].astype(np.int64)
         df["demand_index"] = np.repeat(self.demand[:t], nb)
         df["cost_index"] = np.repeat(self.cost[:t], nb)

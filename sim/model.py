@@ -174,6 +174,7 @@ class CommunityModel(mesa.Model):
         self.satisfaction = np.zeros((n, 0), dtype=np.float32)
         self.score = np.zeros((n, 0), dtype=np.int8)
         self.last_recommendation = np.zeros((n, 0), dtype=np.int16)
+        self.recommended_by_weak_tie = np.zeros((n, 0), dtype=bool)
         self.first_purchase = np.zeros((n, 0), dtype=np.int16)
         self.last_purchase = np.zeros((n, 0), dtype=np.int16)
         self.partner_willingness = np.zeros((0, 0))
@@ -245,6 +246,7 @@ class CommunityModel(mesa.Model):
         self.satisfaction = widen(self.satisfaction, 0.0)
         self.score = widen(self.score, -1)
         self.last_recommendation = widen(self.last_recommendation, NEVER)
+        self.recommended_by_weak_tie = widen(self.recommended_by_weak_tie, False)
         self.first_purchase = widen(self.first_purchase, NEVER)
         self.last_purchase = widen(self.last_purchase, NEVER)
         b_old, b_new = self.n_businesses, self.n_businesses + k
@@ -395,6 +397,7 @@ class CommunityModel(mesa.Model):
         n = self.n_customers
         self.ad_reach = np.zeros(self.n_businesses)
         self.engagement = np.zeros(self.n_businesses)
+        self.community_contacts = np.zeros(self.n_businesses, dtype=np.int64)
         budgets = np.array([s.ad_budget for s in self.business_strategy])
         reach = np.where(self.alive, np.minimum(1.0, budgets / (self.eco["ad_cost_per_reach"] * n)), 0.0)
         self.ad_reach = reach
@@ -419,6 +422,7 @@ class CommunityModel(mesa.Model):
             away = rng.choice(n - size, rng.binomial(n - size, p_away), replace=False)
             away = np.where(away >= start, away + size, away)
             reached = np.concatenate([home, away])
+            self.community_contacts[b] = len(reached)
             self._contact(reached, np.full(len(reached), b), COMMUNITY,
                           self.beh["community_trust"] * self.consistency[b])
 
@@ -540,12 +544,16 @@ class CommunityModel(mesa.Model):
         self.satisfaction[c, b] = e
         w = beh["score_trust_weight"]
         self.score[c, b] = np.clip(np.rint(10.0 * ((1 - w) * e + w * t)), 0, 10).astype(np.int8)
-        # First purchases: attribute the channel (a recent recommendation makes it a referral).
+        # First purchases: attribute the channel. A recommendation heard within the referral
+        # window is a referral when a strong tie (friend, neighbour) made it and word of mouth
+        # when a weak tie (acquaintance) did; otherwise the channel of first contact counts.
         first = ~returning
         fc, fb = c[first], b[first]
         recent = self.last_recommendation[fc, fb]
-        referral = (recent >= 0) & (self.week - recent <= beh["referral_window"])
-        self.acquired[fc, fb] = np.where(referral, REFERRAL, self.contact[fc, fb])
+        recommended = (recent >= 0) & (self.week - recent <= beh["referral_window"])
+        by_weak = self.recommended_by_weak_tie[fc, fb]
+        self.acquired[fc, fb] = np.where(recommended, np.where(by_weak, WORD_OF_MOUTH, REFERRAL),
+                                         self.contact[fc, fb])
         self.first_purchase[fc, fb] = self.week
         self.last_purchase[c, b] = self.week
         self.patron[c, self.business_category[b]] = b
@@ -573,14 +581,16 @@ class CommunityModel(mesa.Model):
         self._promoters, self._detractors = promoters, detractors
         u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
         if beh["word_of_mouth"] > 0 and promoters.any():
-            exposure = self.network.spread(sp.csr_matrix(promoters, dtype=np.float32))
-            heard = self._probabilities(exposure, beh["word_of_mouth"])
-            hr, hc, hv = heard.row, heard.col, heard.data
-            hit = u[hr] < hv
+            exposure, weak_share = self.network.spread_by_tie(sp.csr_matrix(promoters, dtype=np.float32))
+            hr, hc = exposure.row, exposure.col
+            hv = np.minimum(1.0, beh["word_of_mouth"] * exposure.data)
+            hit = (u[hr] < hv) & self.alive[hc]
             rows, cols = hr[hit], hc[hit]
-            rows, cols = rows[self.alive[cols]], cols[self.alive[cols]]
+            # Which kind of tie carried it: drawn in proportion to the weak ties' share.
+            by_weak = self.rngs["word_of_mouth"].random(len(rows)) < weak_share[hit]
             self._contact(rows, cols, WORD_OF_MOUTH, beh["word_of_mouth_trust"])
             self.last_recommendation[rows, cols] = self.week
+            self.recommended_by_weak_tie[rows, cols] = by_weak
             self._heard = sp.csr_matrix((hv, (hr, hc)), shape=(n, nb))
         else:
             self._heard = sp.csr_matrix((n, nb), dtype=np.float32)

@@ -32,6 +32,7 @@ class SocialNetwork:
         weak: whether each tie is weak (long range).
         weights: listener x teller sparse matrix, rows summing to 1 (or 0 for the isolated);
             ``None`` for complete mixing, where every other customer counts equally.
+        weak_weights: the part of ``weights`` carried by weak ties (``None`` if there are none).
     """
 
     kind: str
@@ -41,6 +42,7 @@ class SocialNetwork:
     targets: np.ndarray
     weak: np.ndarray
     weights: sp.csr_matrix | None
+    weak_weights: sp.csr_matrix | None = None
 
     @property
     def ties(self) -> int:
@@ -59,6 +61,37 @@ class SocialNetwork:
         """
         if self.weights is not None:
             return (self.weights @ signal).tocsr()
+        return self._complete(signal)
+
+    def spread_by_tie(self, signal: sp.csr_matrix) -> tuple[sp.coo_matrix, np.ndarray]:
+        """Exposure as in :meth:`spread`, with the share of it that came through weak ties.
+
+        Returns:
+            (exposure as COO, weak share of each stored entry in [0, 1]).
+        """
+        total = self.spread(signal)
+        if sp.issparse(total):
+            coo = total.tocoo()
+        else:
+            rows, cols = np.nonzero(total > 0)
+            coo = sp.coo_matrix((total[rows, cols], (rows, cols)), shape=total.shape)
+        if self.weak_weights is None or coo.nnz == 0:
+            return coo, np.zeros(coo.nnz)
+        weak = (self.weak_weights @ signal).tocoo()
+        nb = coo.shape[1]
+        keys = coo.row.astype(np.int64) * nb + coo.col
+        weak_keys = weak.row.astype(np.int64) * nb + weak.col
+        order = np.argsort(weak_keys)
+        pos = np.searchsorted(weak_keys[order], keys)
+        pos = np.minimum(pos, max(len(order) - 1, 0))
+        found = len(order) > 0
+        share = np.zeros(coo.nnz)
+        if found:
+            hit = weak_keys[order][pos] == keys
+            share[hit] = weak.data[order][pos[hit]] / coo.data[hit]
+        return coo, np.clip(share, 0.0, 1.0)
+
+    def _complete(self, signal) -> np.ndarray:
         dense = np.asarray(signal.toarray() if sp.issparse(signal) else signal, dtype=np.float64)
         totals = dense.sum(axis=0, keepdims=True)
         return (totals - dense) / max(self.n - 1, 1)
@@ -132,7 +165,13 @@ def _finish(kind, n, hood, src, dst, weak, w) -> SocialNetwork:
     totals = np.asarray(a.sum(axis=1)).ravel()
     inv = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
     weights = (sp.diags(inv) @ a).tocsr().astype(np.float32)
-    return SocialNetwork(kind, n, hood, lo.astype(np.int32), hi.astype(np.int32), weak.astype(bool), weights)
+    weak_weights = None
+    if weak.any():
+        wk = np.concatenate([weak, weak])
+        a_weak = sp.csr_matrix((vals[wk], (rows[wk], cols[wk])), shape=(n, n))
+        weak_weights = (sp.diags(inv) @ a_weak).tocsr().astype(np.float32)
+    return SocialNetwork(kind, n, hood, lo.astype(np.int32), hi.astype(np.int32), weak.astype(bool), weights,
+                         weak_weights)
 
 
 def _small_world(n: int, degree: int, rewire: float, rng: np.random.Generator):

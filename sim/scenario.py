@@ -40,6 +40,10 @@ BYTES_PER_TIE = 24
 """Memory per tie while the network is built (both directions, indices and weights)."""
 
 
+SHOCK_DEFAULTS = {"chain_store": {"duration": 0}, "viral_bad_review": {"duration": 1}}
+"""Where a shock kind's default differs from the common one: a chain store stays for good."""
+
+
 class ScenarioError(ValueError):
     """A problem with a scenario or experiment file: one line naming the file, key and problem."""
 
@@ -132,6 +136,9 @@ def parse_set(items: list[str], source: str = "--set") -> list[tuple[str, Any]]:
 def set_dotted(raw: dict[str, Any], key: str, value: Any, source: str) -> None:
     """Set ``raw[a][b]...`` from a dotted key; list tables take an index (``shocks.0.depth``)."""
     parts = key.split(".")
+    if len(parts) == 1 and key in TOP_LEVEL and isinstance(value, dict | list):
+        raw[key] = value  # a whole table, from Python
+        return
     if len(parts) < 2 or parts[0] not in TOP_LEVEL:
         raise ScenarioError(f"{source}: --set {key}: unknown key (tables: {', '.join(TOP_LEVEL)})")
     node: Any = raw
@@ -294,6 +301,9 @@ def resolve(raw: dict[str, Any], source: str = "<inline>") -> dict[str, Any]:
             raise ScenarioError(f"{source}: shocks.{i}.kind: unknown shock kind {kind!r} "
                                 f"(choose from {', '.join(SHOCK_KINDS)})")
         shock = _fill(s, table_params("shocks", kind), f"shocks.{i}", source)
+        for key, value in SHOCK_DEFAULTS.get(kind, {}).items():
+            if key not in s:
+                shock[key] = value
         if shock["start"] > steps:
             raise ScenarioError(f"{source}: shocks.{i}.start: week {shock['start']} is outside the "
                                 f"horizon of {steps} weeks (1-{steps})")

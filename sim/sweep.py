@@ -186,7 +186,7 @@ def plan(experiment_path: str | os.PathLike, out: str | os.PathLike | None, resu
     Raises ScenarioError or UsageError (exit status 2) before anything is written.
     """
     exp = load_experiment(experiment_path)
-    points, _ = design_points(exp)
+    points, unit = design_points(exp)
     runs = run_table(exp, points)
     if resume:
         if not out:
@@ -214,6 +214,8 @@ def plan(experiment_path: str | os.PathLike, out: str | os.PathLike | None, resu
     storage.write_text(folder / "experiment.toml", exp.text)
     storage.write_csv(folder / "design.csv", points)
     storage.write_csv(folder / "runs.csv", runs)
+    if unit is not None:
+        storage.write_csv(folder / "design_unit.csv", pd.DataFrame(unit, columns=[f.key for f in exp.factors]))
     manifest = {
         "kind": "sweep", "experiment": exp.resolved(), "experiment_sha256": exp.sha256,
         "experiment_file": str(Path(experiment_path).resolve()), "runs": len(runs),
@@ -246,7 +248,11 @@ class ProcessBackend:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        ctx = mp.get_context("forkserver" if sys.platform != "win32" else "spawn")
+        if sys.platform != "win32":
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["sim.runner", "sim.sweep"])  # import the model once, fork workers
+        else:  # pragma: no cover
+            ctx = mp.get_context("spawn")
         self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
         self.description = f"{workers} local worker process(es)"
 

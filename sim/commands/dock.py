@@ -33,11 +33,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weeks", type=int, default=52, metavar="W", help="horizon in weeks (default 52)")
     p.add_argument("--ladder-replications", type=int, default=5, metavar="R",
                    help="replications per network of the ladder (default 5)")
+    p.add_argument("--sizes", default=",".join(str(n) for n in SIZES), metavar="N,N,...",
+                   help="town sizes of the 1/sqrt(N) table (default 1000,10000,100000)")
     p.add_argument("--seed", type=int, default=None, help="master seed (default: the scenario's)")
     p.add_argument("--json", action="store_true", help="print one JSON object on standard output")
 
 
-def _check(args: argparse.Namespace) -> None:
+def _check(args: argparse.Namespace) -> list[int]:
     if not 10 <= args.customers <= 2_000_000:
         raise UsageError(f"--customers: {args.customers} is out of range 10..2000000")
     if not 1 <= args.replications <= 1000:
@@ -46,16 +48,23 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError(f"--ladder-replications: {args.ladder_replications} is out of range 1..1000")
     if not 2 <= args.weeks <= 2000:
         raise UsageError(f"--weeks: {args.weeks} is out of range 2..2000")
+    try:
+        sizes = sorted({int(s) for s in str(args.sizes).split(",") if s.strip()})
+    except ValueError:
+        raise UsageError(f"--sizes: {args.sizes!r} is not a comma-separated list of whole numbers") from None
+    if not sizes or not all(10 <= n <= 2_000_000 for n in sizes):
+        raise UsageError(f"--sizes: {args.sizes!r}: give one or more sizes in 10..2000000")
+    return sizes
 
 
 def main(args: argparse.Namespace) -> int:
     """Run the docking check; print a table (or JSON) and the verdict."""
-    _check(args)
-    size_reps = default_size_replications(SIZES)
+    sizes = _check(args)
+    size_reps = default_size_replications(sizes)
     total = args.replications + sum(size_reps.values()) + args.ladder_replications * len(LADDER)
     with tqdm(total=total, desc="dock", unit="run", disable=not sys.stderr.isatty(), leave=False) as bar:
         result = run_dock(customers=args.customers, replications=args.replications, weeks=args.weeks,
-                          size_replications=size_reps, ladder_replications=args.ladder_replications,
+                          sizes=sizes, size_replications=size_reps, ladder_replications=args.ladder_replications,
                           seed=args.seed, progress=bar.update)
     if args.json:
         print(json.dumps({k: result[k] for k in JSON_KEYS}))

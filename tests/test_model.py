@@ -1,0 +1,344 @@
+"""Mechanisms, identities, formulas and reproducibility of the model (docs/ODD.md, Submodels)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from sim import CommunityModel, Strategy, load_scenario, run_scenario, simulate
+from sim.bass import discrete_bass
+from sim.measures import clv_estimate, momentum_week, promoter_score
+from sim.runner import replication_seeds
+from sim.scenario import scenario_from_dict
+
+SEEDS = (11, 12, 13)
+
+
+def small(*overrides: str, customers: int = 2000, steps: int = 52):
+    return load_scenario("scenarios/baseline.toml",
+                         [f"population.customers={customers}", f"run.steps={steps}", *overrides])
+
+
+def total(df, column, strategy=None, weeks=None):
+    if strategy:
+        df = df[df["strategy"] == strategy]
+    if weeks:
+        df = df[df["step"].between(*weeks)]
+    return df[column].sum()
+
+
+# --- Mechanisms, by direction across seeds (ODD 7.2-7.6) ---------------------------------------
+
+def test_more_ad_spend_brings_more_customers_from_ads():
+    low = small("strategies.transactional.ad_budget=30")
+    high = small("strategies.transactional.ad_budget=300")
+    for seed in SEEDS:
+        a = total(simulate(low, seed), "new_from_ads", "transactional")
+        b = total(simulate(high, seed), "new_from_ads", "transactional")
+        assert b > 1.5 * a, (seed, a, b)
+
+
+def test_stronger_word_of_mouth_brings_more_word_of_mouth_and_referrals():
+    weak = small("behaviour.word_of_mouth=0.05")
+    strong = small("behaviour.word_of_mouth=0.6")
+    for seed in SEEDS:
+        a, b = simulate(weak, seed), simulate(strong, seed)
+        assert total(b, "new_from_referral") > 1.5 * total(a, "new_from_referral"), seed
+        assert total(b, "new_from_word_of_mouth") > total(a, "new_from_word_of_mouth"), seed
+
+
+def test_recession_lowers_revenue_during_it():
+    calm = small()
+    slump = calm.with_overrides({"shocks": [{"kind": "recession", "start": 20, "duration": 15,
+                                              "depth": 0.4, "recovery": 0}]})
+    for seed in SEEDS:
+        a = total(simulate(calm, seed), "revenue", weeks=(20, 34))
+        b = total(simulate(slump, seed), "revenue", weeks=(20, 34))
+        assert b < 0.8 * a, (seed, a, b)
+
+
+def _churn_by_trust(scenario, seed, start=21, end=40):
+    """Churn over weeks start..end of customer-business pairs active at ``start``, by trust quartile."""
+    m = CommunityModel(scenario, seed=seed)
+    m.run(start - 1)
+    active = m.active_mask()
+    frequent = m.churn_window <= 10  # businesses whose customers can churn within the window
+    before = {b: np.flatnonzero(active[:, b]) for b in np.flatnonzero(frequent & m.alive)}
+    trust = {b: m.trust[c, b].copy() for b, c in before.items()}
+    m.run(end - start + 1)
+    low_churn, high_churn = [], []
+    for b, c in before.items():
+        churned = m.last_purchase[c, b] <= m.week - m.churn_window[b]
+        lo, hi = np.quantile(trust[b], [0.25, 0.75])
+        low_churn.append(churned[trust[b] <= lo])
+        high_churn.append(churned[trust[b] >= hi])
+    return np.concatenate(low_churn).mean(), np.concatenate(high_churn).mean()
+
+
+def test_in_a_recession_churn_falls_as_trust_rises():
+    """The resilience mechanism (ODD 7.3): low-trust customers cut back first."""
+    slump = small().with_overrides({"shocks": [{"kind": "recession", "start": 21, "duration": 20,
+                                                 "depth": 0.5, "recovery": 0}]})
+    for seed in SEEDS:
+        low, high = _churn_by_trust(slump, seed)
+        assert high < low, (seed, low, high)
+        # The same town with trust set low or high just before the recession: cut-backs fall.
+        cut = []
+        for level in (0.2, 0.9):
+            m = CommunityModel(slump, seed=seed)
+            m.run(20)
+            m.trust[:] = np.float32(level)
+            m.run(4)
+            cut.append(m.recorder.table().query("step >= 21")["cut_backs"].sum())
+        assert cut[1] < 0.6 * cut[0], (seed, cut)
+
+
+def test_lockdown_stops_community_reach_and_its_cost():
+    scenario = small().with_overrides({"shocks": [{"kind": "lockdown", "start": 20, "duration": 10}]})
+    df = simulate(scenario, 5)
+    during = df[df["step"].between(20, 29)]
+    before = df[df["step"].between(10, 19)]
+    assert during["community_cost"].sum() == 0
+    assert during["community_contacts"].sum() == 0
+    assert before["community_cost"].sum() > 0
+    assert before["community_contacts"].sum() > 0
+    after = df[df["step"].between(30, 40)]
+    assert after["community_contacts"].sum() > 0
+
+
+def test_a_closing_business_customers_move_to_its_competitor():
+    scenario = small("businesses.1.fixed_cost=5000", "businesses.1.cash=0", "businesses.1.credit_line=0")
+    m = CommunityModel(scenario, seed=3)
+    m.run(30)
+    closed = m.business_index("cafe-transactional-1")
+    other = m.business_index("cafe-community-1")
+    assert not m.alive[closed]
+    week_closed = int(m.closed_week[closed])
+    former = np.flatnonzero(m.first_purchase[:, closed] >= 0)
+    assert len(former) > 20
+    assert not (m.last_purchase[:, closed] > week_closed).any()
+    moved = (m.last_purchase[former, other] > week_closed).mean()
+    assert moved > 0.5, moved
+    assert not (m.patron[:, m.business_category[closed]] == closed).any()
+
+
+def test_chain_store_opens_at_its_week_and_takes_customers():
+    scenario = small().with_overrides({"shocks": [{"kind": "chain_store", "start": 20, "category": "cafe"}]})
+    df = simulate(scenario, 2)
+    chain = df[df["strategy"] == "chain"]
+    assert chain["step"].min() == 20
+    assert chain[chain["step"] == 52]["customers_active"].iloc[0] > 0
+
+
+def test_viral_bad_review_lowers_trust_in_that_business_only():
+    base = small("run.steps=30")
+    hit = base.with_overrides({"shocks": [{"kind": "viral_bad_review", "start": 25,
+                                            "business": "gym-community-1", "reach": 0.8}]})
+    a, b = simulate(base, 4), simulate(hit, 4)
+    week = (a["step"] == 25)
+    target = a["business"] == "gym-community-1"
+    assert b[week & target]["trust_mean"].iloc[0] < 0.8 * a[week & target]["trust_mean"].iloc[0]
+    assert np.allclose(b[week & ~target]["trust_mean"], a[week & ~target]["trust_mean"])
+
+
+def test_free_riders_lose_their_partners_referrals():
+    scenario = load_scenario("scenarios/partnerships.toml", ["population.customers=800", "run.steps=104"])
+    m = CommunityModel(scenario, seed=1)
+    m.run()
+    strategies = np.array(m.strategy_names())
+    rider = strategies == "free_rider"
+    honest = strategies == "community"
+    # Willingness of honest partners to refer to free riders decays; to each other it holds.
+    to_riders = m.partner_willingness[np.ix_(honest, rider)][m.partner_eligible[np.ix_(honest, rider)]]
+    to_honest = m.partner_willingness[np.ix_(honest, honest)][m.partner_eligible[np.ix_(honest, honest)]]
+    assert to_riders.mean() < 0.5 * to_honest.mean()
+
+
+# --- Identities (ODD 7.7, results contract) ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shocked_run():
+    scenario = small().with_overrides({"shocks": [
+        {"kind": "recession", "start": 10, "duration": 10, "depth": 0.3},
+        {"kind": "cost_spike", "start": 30, "duration": 5, "size": 0.5},
+        {"kind": "chain_store", "start": 15, "category": "bakery"}]})
+    return run_scenario(scenario, replications=2)
+
+
+def test_cash_changes_by_exactly_profit(shocked_run):
+    ts = shocked_run.timeseries.sort_values(["run_id", "business_id", "step"])
+    for (_, _), g in ts.groupby(["run_id", "business_id"]):
+        diff = np.diff(g["cash"].to_numpy())
+        assert np.allclose(diff, g["profit"].to_numpy()[1:], atol=1e-6)
+    start = ts[ts["step"] == 1]
+    assert np.allclose(start["cash"] - start["profit"], 6000.0)
+
+
+def test_profit_is_revenue_minus_every_cost(shocked_run):
+    ts = shocked_run.timeseries
+    costs = ts["goods_cost"] + ts["fixed_cost"] + ts["ad_cost"] + ts["community_cost"]
+    assert np.allclose(ts["profit"], ts["revenue"] - costs, atol=1e-9)
+
+
+def test_channels_add_up_to_new_customers(shocked_run):
+    ts = shocked_run.timeseries
+    channels = ts[[c for c in ts.columns if c.startswith("new_from_")]].sum(axis=1)
+    assert (channels == ts["new_customers"]).all()
+    assert ts["new_customers"].sum() > 0
+
+
+def test_cumulative_customers_never_fall_and_count_first_purchases(shocked_run):
+    ts = shocked_run.timeseries.sort_values(["run_id", "business_id", "step"])
+    for _, g in ts.groupby(["run_id", "business_id"]):
+        c = g["cumulative_customers"].to_numpy()
+        assert (np.diff(c) >= 0).all()
+        assert c[-1] == g["new_customers"].sum()
+
+
+# --- Formulas ---------------------------------------------------------------------------------
+
+def test_promoter_score_is_share_of_promoters_minus_detractors():
+    assert promoter_score(np.array([10, 9, 8, 7, 6, 0])) == pytest.approx(0.0)
+    assert promoter_score(np.array([10, 10, 9, 3])) == pytest.approx(50.0)
+    assert promoter_score(np.array([10, 9, -1, -1])) == pytest.approx(100.0)
+    assert np.isnan(promoter_score(np.array([-1])))
+
+
+def test_recorded_promoter_score_matches_the_formula_on_the_model_state():
+    m = CommunityModel(small(), seed=9)
+    m.run(30)
+    df = m.recorder.table()
+    active = m.active_mask()
+    for b in range(m.n_businesses):
+        expected = promoter_score(m.score[active[:, b], b])
+        got = df[(df["step"] == 30) & (df["business_id"] == b)]["promoter_score"].iloc[0]
+        assert got == pytest.approx(expected, nan_ok=True)
+
+
+def test_lifetime_value_estimate_is_m_r_over_1_plus_d_minus_r():
+    assert clv_estimate(10.0, 0.8, 0.1) == pytest.approx(10 * 0.8 / 0.3)
+    assert clv_estimate(5.0, 0.0, 0.05) == 0.0
+    assert np.isnan(clv_estimate(5.0, 1.2, 0.05))
+
+
+def test_recorded_lifetime_value_uses_the_formula_with_weekly_rates():
+    m = CommunityModel(small(), seed=9)
+    m.run(40)
+    rec = m.recorder.data
+    t = m.recorder.rows - 1
+    lo = t - 12
+    churned = rec["churned"][lo:t + 1].sum(axis=0)
+    exposed = rec["customers_active"][lo - 1:t].sum(axis=0)
+    r = 1 - churned / exposed
+    margin = (rec["revenue"][lo:t + 1] - rec["goods_cost"][lo:t + 1]).sum(axis=0) / \
+        rec["customers_active"][lo:t + 1].sum(axis=0)
+    d = 1.10 ** (1 / 52) - 1
+    assert np.allclose(rec["clv_estimate"][t], margin * r / (1 + d - r), equal_nan=True)
+
+
+def test_momentum_week_finds_the_start_of_sustained_growth():
+    flat = np.full(60, 100.0)
+    assert momentum_week(flat) == -1
+    growing = np.concatenate([np.full(30, 100.0), 100 * 1.02 ** np.arange(1, 51)])
+    week = momentum_week(growing)
+    assert 30 < week < 50
+
+
+def test_values_weight_share_matches_the_parameter():
+    m = CommunityModel(small("population.values_weight_share=0.85", customers=20000, steps=1), seed=1)
+    assert np.mean(m.values_weight >= 0.5) == pytest.approx(0.85, abs=0.01)
+
+
+# --- Reproducibility and paired arms ----------------------------------------------------------
+
+def test_same_seed_same_numbers_different_seed_different():
+    s = small(steps=20)
+    a, b, c = simulate(s, 1), simulate(s, 1), simulate(s, 2)
+    assert a.equals(b)
+    assert not a[["revenue", "cash"]].equals(c[["revenue", "cash"]])
+
+
+def test_replication_seeds_come_from_seedsequence_and_differ():
+    seeds = replication_seeds(7, 5)
+    assert seeds == replication_seeds(7, 5)
+    assert len(set(seeds)) == 5
+    assert seeds[:3] == replication_seeds(7, 3)
+
+
+def test_identical_arms_give_identical_results():
+    s = small(steps=20).with_overrides({"arms": [
+        {"name": "a", "set": {"network.rewire": 0.1}}, {"name": "b", "set": {"network.rewire": 0.1}}]})
+    ts = run_scenario(s, replications=2).timeseries
+    a = ts[ts["arm"] == "a"].drop(columns=["arm", "run_id"]).reset_index(drop=True)
+    b = ts[ts["arm"] == "b"].drop(columns=["arm", "run_id"]).reset_index(drop=True)
+    assert a.equals(b)
+
+
+def test_arms_share_random_numbers_where_they_do_the_same_thing():
+    """Changing ad spend leaves the network and the customers drawn unchanged."""
+    s = small(steps=5)
+    m1 = CommunityModel(s, seed=4)
+    m2 = CommunityModel(s.with_overrides({"strategies.transactional.ad_budget": 500.0}), seed=4)
+    assert (m1.network.weights != m2.network.weights).nnz == 0
+    assert np.array_equal(m1.budget, m2.budget)
+    assert np.array_equal(m1.values_weight, m2.values_weight)
+
+
+# --- Strategies from Python -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WinterOnly(Strategy):
+    """Community work only in the first 10 weeks of every 52."""
+
+    def engagement_intensity(self, week: int) -> float:
+        return 5.2 if week % 52 < 10 else 0.0
+
+
+def test_a_python_subclass_changes_the_rules():
+    s = small(steps=30)
+    base = s.data["strategies"]["community"]
+    custom = WinterOnly(name="community", **{k: v for k, v in base.items() if k != "extends"})
+    df = run_scenario(s, replications=1, strategies={"community": custom}).timeseries
+    community = df[df["strategy"] == "community"]
+    assert community[community["step"].between(12, 30)]["community_cost"].sum() == 0
+    assert community[community["step"] <= 10]["community_cost"].sum() > 0
+
+
+# --- Networks ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["small_world", "scale_free", "random", "neighbourhoods", "complete"])
+def test_every_network_kind_builds_and_spreads_word_of_mouth(kind):
+    df = simulate(small(f"network.kind=\"{kind}\"", steps=26), 1)
+    assert df["new_from_referral"].sum() + df["new_from_word_of_mouth"].sum() > 0
+
+
+def test_small_world_rewiring_sets_the_share_of_weak_ties():
+    for rewire in (0.0, 0.1, 0.3):
+        m = CommunityModel(small(f"network.rewire={rewire}", customers=5000, steps=1), seed=1)
+        assert m.network.weak.mean() == pytest.approx(rewire, abs=0.02)
+
+
+def test_edge_list_network(tmp_path):
+    path = tmp_path / "ties.csv"
+    path.write_text("source,target,strength\nann,bob,1\nbob,cy,0.5\ncy,ann,1\n")
+    raw = {"run": {"steps": 3}, "population": {"customers": 5}, "network": {"kind": "edge_list", "path": str(path)},
+           "businesses": [{"category": "cafe", "strategy": "community"}]}
+    m = CommunityModel(scenario_from_dict(raw), seed=1)
+    assert m.network.ties == 3
+    assert m.network.weak.sum() == 1
+    row = m.network.weights[0].toarray().ravel()  # ann: strong to bob, strong to cy
+    assert row[1] == pytest.approx(0.5) and row[2] == pytest.approx(0.5)
+
+
+# --- Docking with Bass (DESIGN.md 2) ----------------------------------------------------------
+
+def test_bass_docking_stays_within_002_of_the_discrete_recursion():
+    scenario = load_scenario("scenarios/bass_docking.toml")
+    results = run_scenario(scenario, replications=5)
+    n = scenario.data["population"]["customers"]
+    assert n == 20000
+    simulated = results.timeseries.groupby("step")["cumulative_customers"].mean().to_numpy() / n
+    expected = discrete_bass(0.03, 0.38, len(simulated))[1:]
+    assert np.abs(simulated - expected).max() < 0.02
