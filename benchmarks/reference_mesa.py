@@ -112,7 +112,8 @@ class ReferenceCustomer(FixedAgent):
         self.price_sensitivity = pop["price_sensitivity_mean"] * rnd.lognormvariate(-s * s / 2, s)
         self.values_weight = rnd.betavariate(*model.values_beta)
         self.need = [
-            min(freq * pop["need_scale"], 1.0) if rnd.random() < pop["category_participation"] else 0.0
+            min(freq * pop["need_scale"], 1.0)
+            if rnd.random() < pop["category_participation"] else 0.0
             for freq in model.category_frequency]
         self.patron = [-1] * model.n_categories
         self.contact: dict[int, int] = {}
@@ -175,7 +176,8 @@ class ReferenceCustomer(FixedAgent):
                 if util > best_u:
                     best, best_u = b, util
             if m.demand_index < 1.0:
-                p_cut = (1.0 - m.demand_index) * (1.0 - beh["trust_resilience"] * self.get_trust(best))
+                t = self.get_trust(best)
+                p_cut = (1.0 - m.demand_index) * (1.0 - beh["trust_resilience"] * t)
                 if rnd.random() < p_cut:
                     m.businesses_by_id[best].cut_backs += 1
                     continue
@@ -303,7 +305,8 @@ class ReferenceBusiness(mesa.Agent):
         self.opens = row["opens"]
         # A customer who has not bought for ``active_window`` of the category's purchase
         # intervals (at least 4 weeks) has churned.
-        weeks = model.eco["active_window"] / max(cat["frequency"] * model.population["need_scale"], 1e-9)
+        freq = cat["frequency"] * model.population["need_scale"]
+        weeks = model.eco["active_window"] / max(freq, 1e-9)
         self.churn_window = int(min(max(math.ceil(weeks), 4), 32000))
         self.alive = False
         self.closed_week = -1
@@ -467,7 +470,7 @@ class ReferenceModel(mesa.Model):
         t0 = time.perf_counter()
         net = build_network(data["network"], pop, stream(seed, "network"))
         if net.weights is None:
-            raise NotImplementedError("the reference engine needs an explicit network, not complete mixing")
+            raise NotImplementedError("the reference engine needs explicit ties")
         if net.kind == "edge_list":
             raise NotImplementedError("the reference engine does not read edge lists")
         w = np.where(net.weak, data["network"]["weak_tie_weight"], 1.0)
@@ -569,7 +572,8 @@ class ReferenceModel(mesa.Model):
                 biz.price = biz.strategy.price(biz.usual_price, self.demand_index)
         self.active_since = [self.week - b.churn_window for b in self.business_list]
         for k in range(self.n_categories):
-            self.open_shops[k] = [b.index for b in self.business_list if b.alive and b.category == k]
+            self.open_shops[k] = [b.index for b in self.business_list
+                                  if b.alive and b.category == k]
 
     def _bad_review(self, shock: Any) -> None:
         names = [b.name for b in self.business_list]
@@ -610,7 +614,8 @@ class ReferenceModel(mesa.Model):
                              "category": self.category_names[biz.category],
                              **{c: h[c] for c in COLUMNS}})
         df = pd.DataFrame(rows).sort_values(["step", "business_id"], kind="stable")
-        opened = df["step"].to_numpy() >= np.array([self.business_list[i].opens for i in df["business_id"]])
+        opens = np.array([b.opens for b in self.business_list])
+        opened = df["step"].to_numpy() >= opens[df["business_id"].to_numpy()]
         df = df[opened | df["alive"].to_numpy()].reset_index(drop=True)
         df["alive"] = df["alive"].astype(bool)
         return df

@@ -6,28 +6,35 @@ From Python::
     scenario = load_scenario("scenarios/baseline.toml", ["population.customers=1000"])
     results = run_scenario(scenario, replications=2, steps=52)
     results.strategy_timeseries       # pandas DataFrame
+
+Names are imported on first use, so that the command line starts quickly.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-
-from sim.model import CommunityModel
-from sim.runner import Results, run_scenario, simulate
-from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
-from sim.strategies import Strategy
 
 try:
     __version__ = version("commsim")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = [
-    "CommunityModel",
-    "Results",
-    "Scenario",
-    "ScenarioError",
-    "Strategy",
-    "load_scenario",
-    "run_scenario",
-    "scenario_from_dict",
-    "simulate",
-]
+_EXPORTS = {
+    "CommunityModel": "sim.model",
+    "Results": "sim.runner",
+    "run_scenario": "sim.runner",
+    "simulate": "sim.runner",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "load_scenario": "sim.scenario",
+    "scenario_from_dict": "sim.scenario",
+    "Strategy": "sim.strategies",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Import an exported name from its module on first use (PEP 562)."""
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

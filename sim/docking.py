@@ -110,13 +110,20 @@ def docking_scenario_path() -> Path:
     """
     path = Path(__file__).resolve().parents[1] / "scenarios" / "bass_docking.toml"
     if not path.is_file():
-        raise ScenarioError(f"{path}: no such file (the Bass docking scenario ships with the repository)")
+        raise ScenarioError(
+            f"{path}: no such file (the Bass docking scenario ships with the repository)"
+        )
     return path
 
 
-def bass_scenario(customers: int, p: float = DEFAULT_P, q: float = DEFAULT_Q,
-                  network: dict[str, Any] | None = None, base: Scenario | None = None,
-                  weeks: int | None = None) -> Scenario:
+def bass_scenario(
+    customers: int,
+    p: float = DEFAULT_P,
+    q: float = DEFAULT_Q,
+    network: dict[str, Any] | None = None,
+    base: Scenario | None = None,
+    weeks: int | None = None,
+) -> Scenario:
     """The docking scenario for a town of ``customers`` with Bass coefficients ``p`` and ``q``.
 
     Ads reach a share ``p`` of the town per week: ``ad_budget = p * customers *
@@ -144,8 +151,13 @@ def bass_scenario(customers: int, p: float = DEFAULT_P, q: float = DEFAULT_Q,
     return base.with_overrides(overrides)
 
 
-def adoption_curves(scenario: Scenario, replications: int, weeks: int, seed: int | None = None,
-                    progress: Progress = None) -> np.ndarray:
+def adoption_curves(
+    scenario: Scenario,
+    replications: int,
+    weeks: int,
+    seed: int | None = None,
+    progress: Progress = None,
+) -> np.ndarray:
     """Simulated adoption share ``F(t)`` of business 0, one row per replication.
 
     Replication ``r`` uses the seed the runner would give it (``SeedSequence`` children of
@@ -193,9 +205,16 @@ def per_run_max_error(curves: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return np.abs(curves - reference[None, :]).max(axis=1)
 
 
-def dock(customers: int = 20_000, replications: int = 20, weeks: int = 52, p: float = DEFAULT_P,
-         q: float = DEFAULT_Q, seed: int | None = None, progress: Progress = None,
-         base: Scenario | None = None) -> dict[str, Any]:
+def dock(
+    customers: int = 20_000,
+    replications: int = 20,
+    weeks: int = 52,
+    p: float = DEFAULT_P,
+    q: float = DEFAULT_Q,
+    seed: int | None = None,
+    progress: Progress = None,
+    base: Scenario | None = None,
+) -> dict[str, Any]:
     """Mean simulated adoption against the discrete recursion and the closed form.
 
     Returns:
@@ -213,10 +232,15 @@ def dock(customers: int = 20_000, replications: int = 20, weeks: int = 52, p: fl
     err = float(np.abs(mean - rec).max())
     tol = Tolerances.docking(customers, replications)
     return {
-        "p": p, "q": q, "customers": int(customers), "replications": int(replications),
+        "p": p,
+        "q": q,
+        "customers": int(customers),
+        "replications": int(replications),
         "weeks": list(range(weeks + 1)),
         "simulated": mean.tolist(),
-        "simulated_sd": curves.std(axis=0, ddof=1).tolist() if replications > 1 else [0.0] * (weeks + 1),
+        "simulated_sd": curves.std(axis=0, ddof=1).tolist()
+        if replications > 1
+        else [0.0] * (weeks + 1),
         "discrete_bass": rec.tolist(),
         "closed_form": closed.tolist(),
         "max_error_discrete": err,
@@ -227,10 +251,16 @@ def dock(customers: int = 20_000, replications: int = 20, weeks: int = 52, p: fl
     }
 
 
-def error_by_customers(sizes: Sequence[int] = SIZES, replications: int | dict[int, int] = 10,
-                       weeks: int = 52, p: float = DEFAULT_P, q: float = DEFAULT_Q,
-                       seed: int | None = None, progress: Progress = None,
-                       base: Scenario | None = None) -> dict[int, dict[str, float]]:
+def error_by_customers(
+    sizes: Sequence[int] = SIZES,
+    replications: int | dict[int, int] = 10,
+    weeks: int = 52,
+    p: float = DEFAULT_P,
+    q: float = DEFAULT_Q,
+    seed: int | None = None,
+    progress: Progress = None,
+    base: Scenario | None = None,
+) -> dict[int, dict[str, float]]:
     """The error of single runs against the recursion, by town size.
 
     The statistic is the largest weekly gap of one run from the recursion, averaged over
@@ -241,6 +271,12 @@ def error_by_customers(sizes: Sequence[int] = SIZES, replications: int | dict[in
     Args:
         sizes: town sizes.
         replications: runs per size, or a dict size -> runs (small towns are cheap and noisy).
+        weeks: horizon in weeks.
+        p: coefficient of innovation per week.
+        q: coefficient of imitation per week.
+        seed: master seed (default: the scenario's ``run.seed``).
+        progress: called with 1 after each model run.
+        base: the scenario to start from (default: ``scenarios/bass_docking.toml``).
 
     Returns:
         Dict ``N -> {"mean_max_error", "se", "replications", "scaled"}`` where ``scaled`` is
@@ -250,7 +286,9 @@ def error_by_customers(sizes: Sequence[int] = SIZES, replications: int | dict[in
     out: dict[int, dict[str, float]] = {}
     for n in sizes:
         reps = replications[n] if isinstance(replications, dict) else replications
-        curves = adoption_curves(bass_scenario(n, p, q, base=base, weeks=weeks), reps, weeks, seed, progress)
+        curves = adoption_curves(
+            bass_scenario(n, p, q, base=base, weeks=weeks), reps, weeks, seed, progress
+        )
         errs = per_run_max_error(curves, rec)
         mean = float(errs.mean())
         out[int(n)] = {
@@ -262,10 +300,17 @@ def error_by_customers(sizes: Sequence[int] = SIZES, replications: int | dict[in
     return out
 
 
-def network_ladder(customers: int = 20_000, replications: int = 5, weeks: int = 52,
-                   p: float = DEFAULT_P, q: float = DEFAULT_Q, seed: int | None = None,
-                   ladder: dict[str, dict[str, Any]] | None = None, progress: Progress = None,
-                   base: Scenario | None = None) -> dict[str, dict[str, Any]]:
+def network_ladder(
+    customers: int = 20_000,
+    replications: int = 5,
+    weeks: int = 52,
+    p: float = DEFAULT_P,
+    q: float = DEFAULT_Q,
+    seed: int | None = None,
+    ladder: dict[str, dict[str, Any]] | None = None,
+    progress: Progress = None,
+    base: Scenario | None = None,
+) -> dict[str, dict[str, Any]]:
     """Half-adoption week on each network of the ladder, at the same ``p`` and ``q``.
 
     Every network is run on the same replication seeds (common random numbers).
@@ -290,10 +335,17 @@ def network_ladder(customers: int = 20_000, replications: int = 5, weeks: int = 
     return out
 
 
-def run_dock(customers: int = 20_000, replications: int = 20, weeks: int = 52,
-             sizes: Sequence[int] = SIZES, size_replications: dict[int, int] | None = None,
-             ladder_replications: int = 5, ladder_customers: int | None = None,
-             seed: int | None = None, progress: Progress = None) -> dict[str, Any]:
+def run_dock(
+    customers: int = 20_000,
+    replications: int = 20,
+    weeks: int = 52,
+    sizes: Sequence[int] = SIZES,
+    size_replications: dict[int, int] | None = None,
+    ladder_replications: int = 5,
+    ladder_customers: int | None = None,
+    seed: int | None = None,
+    progress: Progress = None,
+) -> dict[str, Any]:
     """The whole docking check: ``commsim dock``'s answer.
 
     Args:
@@ -317,13 +369,25 @@ def run_dock(customers: int = 20_000, replications: int = 20, weeks: int = 52,
     d = dock(customers, replications, weeks, seed=seed, progress=progress, base=base)
     size_reps = size_replications or default_size_replications(sizes)
     by_n = error_by_customers(sizes, size_reps, weeks, seed=seed, progress=progress, base=base)
-    ladder = network_ladder(ladder_customers or customers, ladder_replications, weeks, seed=seed,
-                            progress=progress, base=base)
+    ladder = network_ladder(
+        ladder_customers or customers,
+        ladder_replications,
+        weeks,
+        seed=seed,
+        progress=progress,
+        base=base,
+    )
     checks = checks_for(d, by_n, ladder)
     return {
-        "p": d["p"], "q": d["q"], "customers": d["customers"], "replications": d["replications"],
-        "weeks": d["weeks"], "simulated": d["simulated"], "discrete_bass": d["discrete_bass"],
-        "closed_form": d["closed_form"], "max_error_discrete": d["max_error_discrete"],
+        "p": d["p"],
+        "q": d["q"],
+        "customers": d["customers"],
+        "replications": d["replications"],
+        "weeks": d["weeks"],
+        "simulated": d["simulated"],
+        "discrete_bass": d["discrete_bass"],
+        "closed_form": d["closed_form"],
+        "max_error_discrete": d["max_error_discrete"],
         "max_error_closed_form": d["max_error_closed_form"],
         "error_by_customers": {str(n): v["mean_max_error"] for n, v in by_n.items()},
         "half_adoption_week_by_network": {k: v["half_week"] for k, v in ladder.items()},
@@ -337,12 +401,17 @@ def default_size_replications(sizes: Sequence[int]) -> dict[int, int]:
     return {int(n): int(min(40, max(3, round(1_000_000 / n)))) for n in sizes}
 
 
-def checks_for(d: dict[str, Any], by_n: dict[int, dict[str, float]],
-               ladder: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def checks_for(
+    d: dict[str, Any], by_n: dict[int, dict[str, float]], ladder: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """The three pass/fail checks of the verdict, each with its measured value and tolerance."""
     checks: dict[str, dict[str, Any]] = {
-        "docking": {"passed": bool(d["passed"]), "value": d["max_error_discrete"], "tolerance": d["tolerance"],
-                    "rule": "max_t |mean simulated F - discrete recursion| <= tolerance"},
+        "docking": {
+            "passed": bool(d["passed"]),
+            "value": d["max_error_discrete"],
+            "tolerance": d["tolerance"],
+            "rule": "max_t |mean simulated F - discrete recursion| <= tolerance",
+        },
     }
     sizes = sorted(by_n)
     if len(sizes) >= 2:
@@ -350,19 +419,30 @@ def checks_for(d: dict[str, Any], by_n: dict[int, dict[str, float]],
         ratio = by_n[small]["mean_max_error"] / max(by_n[large]["mean_max_error"], 1e-12)
         need = Tolerances.TREND_FACTOR * math.sqrt(large / small) / 10.0
         checks["one_over_sqrt_n"] = {
-            "passed": bool(ratio >= need), "value": ratio, "tolerance": need,
+            "passed": bool(ratio >= need),
+            "value": ratio,
+            "tolerance": need,
             "expected": math.sqrt(large / small),
             "rule": f"error at N={small} / error at N={large} >= {need:.2f} (1/sqrt(N) predicts "
-                    f"{math.sqrt(large / small):.1f})"}
+            f"{math.sqrt(large / small):.1f})",
+        }
     if "complete" in ladder and ladder["complete"]["half_week"] is not None:
         ref = ladder["complete"]["half_week"]
-        earliest = min((v["half_week"] for k, v in ladder.items() if k != "complete" and v["half_week"] is not None),
-                       default=ref)
+        earliest = min(
+            (
+                v["half_week"]
+                for k, v in ladder.items()
+                if k != "complete" and v["half_week"] is not None
+            ),
+            default=ref,
+        )
         checks["network_bound"] = {
-            "passed": bool(earliest >= ref - Tolerances.LADDER_SLACK), "value": earliest - ref,
+            "passed": bool(earliest >= ref - Tolerances.LADDER_SLACK),
+            "value": earliest - ref,
             "tolerance": -Tolerances.LADDER_SLACK,
             "rule": "no network's half-adoption week earlier than complete mixing's "
-                    f"(by more than {Tolerances.LADDER_SLACK} week)"}
+            f"(by more than {Tolerances.LADDER_SLACK} week)",
+        }
     return checks
 
 
@@ -378,8 +458,9 @@ def _discrete_at(p_w: float, q_w: float, weeks_per_period: float, periods: int) 
     return np.interp(np.arange(periods + 1) * weeks_per_period, np.arange(steps + 1), f)
 
 
-def weekly_coefficients(p: float, q: float, weeks_per_period: float,
-                        periods: int) -> dict[str, float]:
+def weekly_coefficients(
+    p: float, q: float, weeks_per_period: float, periods: int
+) -> dict[str, float]:
     """Per-week ``p`` and ``q`` whose weekly recursion follows a fitted per-period Bass curve.
 
     The continuous model's rates scale with time, so ``p / W`` and ``q / W`` per week are the
@@ -412,8 +493,15 @@ def weekly_coefficients(p: float, q: float, weeks_per_period: float,
     return {"p_week": p_w, "q_week": q_w, "p_scaled": p0, "q_scaled": q0, "max_gap": gap}
 
 
-def calibrated_scenario(p_week: float, q_week: float, customers: int, weeks: int, name: str,
-                        replications: int = 3, seed: int | None = None) -> Scenario:
+def calibrated_scenario(
+    p_week: float,
+    q_week: float,
+    customers: int,
+    weeks: int,
+    name: str,
+    replications: int = 3,
+    seed: int | None = None,
+) -> Scenario:
     """The ``bass_docking`` scenario with per-week coefficients, town size and horizon set.
 
     Raises:
@@ -428,9 +516,17 @@ def calibrated_scenario(p_week: float, q_week: float, customers: int, weeks: int
     return sc.with_overrides(extra)
 
 
-def simulated_fit(scenario: Scenario, periods: np.ndarray, adoptions: np.ndarray, m: float,
-                  weeks_per_period: float, p: float, q: float, replications: int | None = None,
-                  progress: Progress = None) -> dict[str, Any]:
+def simulated_fit(
+    scenario: Scenario,
+    periods: np.ndarray,
+    adoptions: np.ndarray,
+    m: float,
+    weeks_per_period: float,
+    p: float,
+    q: float,
+    replications: int | None = None,
+    progress: Progress = None,
+) -> dict[str, Any]:
     """Run a calibrated scenario and measure how well its agents reproduce the data.
 
     Each simulated customer stands for ``m / customers`` adopters. The simulated adoptions of
@@ -441,7 +537,8 @@ def simulated_fit(scenario: Scenario, periods: np.ndarray, adoptions: np.ndarray
         Dict with ``r2_data`` (R squared of the simulated per-period adoptions against the data),
         ``r2_fit`` (the fitted Bass curve's own R squared, for comparison), ``max_gap_F`` (largest
         gap of the simulated ``F`` from the fitted curve at period ends), ``periods``, ``data``,
-        ``simulated_adoptions`` and ``fitted_adoptions`` (lists, per period), ``replications`` and ``weeks``.
+        ``simulated_adoptions`` and ``fitted_adoptions`` (lists, per period), ``replications``
+        and ``weeks``.
     """
     n = len(adoptions)
     weeks = scenario.data["run"]["steps"]
@@ -459,7 +556,13 @@ def simulated_fit(scenario: Scenario, periods: np.ndarray, adoptions: np.ndarray
         return 1.0 - float(((y - pred) ** 2).sum()) / sst if sst > 0 else float("nan")
 
     return {
-        "r2_data": r2(sim), "r2_fit": r2(fitted), "max_gap_F": float(np.abs(f_sim - f_fit).max()),
-        "periods": [float(x) for x in periods], "data": y.tolist(), "simulated_adoptions": sim.tolist(),
-        "fitted_adoptions": fitted.tolist(), "replications": int(reps), "weeks": int(weeks),
+        "r2_data": r2(sim),
+        "r2_fit": r2(fitted),
+        "max_gap_F": float(np.abs(f_sim - f_fit).max()),
+        "periods": [float(x) for x in periods],
+        "data": y.tolist(),
+        "simulated_adoptions": sim.tolist(),
+        "fitted_adoptions": fitted.tolist(),
+        "replications": int(reps),
+        "weeks": int(weeks),
     }

@@ -72,11 +72,26 @@ DESIGN_KEYS = {
     "morris": {"trajectories", "levels"},
 }
 DESIGN_COMMON = {"kind", "target", "target_week"}
-TOP_KEYS = {"name", "base", "scenario", "set", "parameters", "design", "replications", "measures",
-            "weeks", "seed", "steps", "arms", "compare", "description"}
+TOP_KEYS = {
+    "name",
+    "base",
+    "scenario",
+    "set",
+    "parameters",
+    "design",
+    "replications",
+    "measures",
+    "weeks",
+    "seed",
+    "steps",
+    "arms",
+    "compare",
+    "description",
+}
 DEFAULT_WEEKS = (13, 26, 52, 78)
-WEEKLY_MEASURES = tuple(dict.fromkeys((*SUM_COLUMNS, *MEAN_COLUMNS, "survival", "cum_revenue",
-                                       "cum_profit")))
+WEEKLY_MEASURES = tuple(
+    dict.fromkeys((*SUM_COLUMNS, *MEAN_COLUMNS, "survival", "cum_revenue", "cum_profit"))
+)
 """Measures recorded each week per group of businesses (sums of counts and money, means of
 rates, ``survival`` = share open, ``cum_revenue``/``cum_profit`` = totals since week 1)."""
 RUN_MEASURES = ("momentum_week",)
@@ -155,7 +170,11 @@ class Compare:
     def label(self) -> str:
         """A phrase for reports: what minus what."""
         if self.mode == "arms":
-            who = "every business" if self.group == "all" else f"the businesses that are {self.group!r} in arm {self.a!r}"
+            who = (
+                "every business"
+                if self.group == "all"
+                else f"the businesses that are {self.group!r} in arm {self.a!r}"
+            )
             return f"arm {self.a!r} minus arm {self.b!r}, measured on {who}, on the same seeds"
         return f"strategy group {self.a!r} minus {self.b!r} in the same simulated town"
 
@@ -206,16 +225,32 @@ class Experiment:
     def resolved(self) -> dict[str, Any]:
         """The experiment as resolved, every default filled in (for the manifest)."""
         return {
-            "name": self.name, "source": self.source, "sha256": self.sha256,
-            "base_path": self.base_path, "base_scenario": self.base.data,
+            "name": self.name,
+            "source": self.source,
+            "sha256": self.sha256,
+            "base_path": self.base_path,
+            "base_scenario": self.base.data,
             "base_scenario_sha256": self.base.sha256,
-            "parameters": [{"key": f.key, "values": list(f.values)} if not f.is_range
-                           else {"key": f.key, "low": f.low, "high": f.high} for f in self.factors],
-            "design": self.design, "replications": self.replications, "measures": self.measures,
-            "weeks": self.weeks, "seed": self.seed, "steps": self.steps,
+            "parameters": [
+                {"key": f.key, "values": list(f.values)}
+                if not f.is_range
+                else {"key": f.key, "low": f.low, "high": f.high}
+                for f in self.factors
+            ],
+            "design": self.design,
+            "replications": self.replications,
+            "measures": self.measures,
+            "weeks": self.weeks,
+            "seed": self.seed,
+            "steps": self.steps,
             "arms": {name: self.arm_overrides(name) for name in self.arm_names},
-            "compare": {"mode": self.compare.mode, "a": self.compare.a, "b": self.compare.b,
-                        "group": self.compare.group, "paired": self.compare.label},
+            "compare": {
+                "mode": self.compare.mode,
+                "a": self.compare.a,
+                "b": self.compare.b,
+                "group": self.compare.group,
+                "paired": self.compare.label,
+            },
         }
 
     def arm_overrides(self, arm: str) -> dict[str, Any]:
@@ -228,7 +263,9 @@ class Experiment:
         return out
 
 
-def _flatten(table: dict[str, Any], prefix: str = "", leaf_keys: frozenset = frozenset()) -> dict[str, Any]:
+def _flatten(
+    table: dict[str, Any], prefix: str = "", leaf_keys: frozenset = frozenset()
+) -> dict[str, Any]:
     """Flatten nested TOML tables into dotted keys (``a.b = 1`` and ``"a.b" = 1`` read alike)."""
     out: dict[str, Any] = {}
     for k, v in table.items():
@@ -248,7 +285,9 @@ def param_for_key(key: str, base: dict[str, Any]) -> Param | None:
         i = int(parts[1])
         if i < len(shocks):
             kind = shocks[i]["kind"]
-            return PARAMETERS.get(f"shocks.{kind}.{parts[2]}") or PARAMETERS.get(f"shocks.{parts[2]}")
+            return PARAMETERS.get(f"shocks.{kind}.{parts[2]}") or PARAMETERS.get(
+                f"shocks.{parts[2]}"
+            )
         return None
     if parts[0] == "arms":
         return None
@@ -267,14 +306,18 @@ def _factor(key: str, spec: Any, base: Scenario, src: str) -> Factor:
     where = f"{src}: parameters.{key}"
     p = param_for_key(key, base.data)
     if p is None:
-        raise ScenarioError(f"{where}: unknown parameter key (use dotted scenario keys, e.g. "
-                            f"behaviour.word_of_mouth, strategies.community.community_time, shocks.0.depth)")
+        raise ScenarioError(
+            f"{where}: unknown parameter key (use dotted scenario keys, e.g. "
+            f"behaviour.word_of_mouth, strategies.community.community_time, shocks.0.depth)"
+        )
     if p.kind in ("table", "list"):
         raise ScenarioError(f"{where}: this field cannot be swept")
     if isinstance(spec, dict):
         extra = set(spec) - {"low", "high", "values"}
         if extra:
-            raise ScenarioError(f"{where}.{sorted(extra)[0]}: unknown key (give values = [...] or low and high)")
+            raise ScenarioError(
+                f"{where}.{sorted(extra)[0]}: unknown key (give values = [...] or low and high)"
+            )
         if "values" in spec:
             if set(spec) != {"values"}:
                 raise ScenarioError(f"{where}: give either values or low and high, not both")
@@ -283,7 +326,9 @@ def _factor(key: str, spec: Any, base: Scenario, src: str) -> Factor:
             if "low" not in spec or "high" not in spec:
                 raise ScenarioError(f"{where}: a range needs both low and high")
             if p.kind not in ("int", "float"):
-                raise ScenarioError(f"{where}: a range needs a numeric parameter; {key} is a {p.kind}")
+                raise ScenarioError(
+                    f"{where}: a range needs a numeric parameter; {key} is a {p.kind}"
+                )
             lo, hi = spec["low"], spec["high"]
             if not _number(lo) or not _number(hi):
                 raise ScenarioError(f"{where}: low and high must be numbers")
@@ -291,14 +336,18 @@ def _factor(key: str, spec: Any, base: Scenario, src: str) -> Factor:
                 raise ScenarioError(f"{where}: low ({lo}) must be below high ({hi})")
             if (p.low is not None and lo < p.low) or (p.high is not None and hi > p.high):
                 unit = f" {p.unit}" if p.unit else ""
-                raise ScenarioError(f"{where}: range {lo:g}-{hi:g} is outside the valid range "
-                                    f"{_fmt(p.low)}-{_fmt(p.high)}{unit} of {p.key}")
+                raise ScenarioError(
+                    f"{where}: range {lo:g}-{hi:g} is outside the valid range "
+                    f"{_fmt(p.low)}-{_fmt(p.high)}{unit} of {p.key}"
+                )
             f = Factor(key, p, (), float(lo), float(hi))
             for v in (lo, hi):
                 _check_override(base, key, f.cast(v), where)
             return f
     if not isinstance(spec, list) or not spec:
-        raise ScenarioError(f"{where}: expected a non-empty list of values or a range {{low = ..., high = ...}}")
+        raise ScenarioError(
+            f"{where}: expected a non-empty list of values or a range {{low = ..., high = ...}}"
+        )
     if len(set(map(repr, spec))) != len(spec):
         raise ScenarioError(f"{where}: a value appears twice")
     values = []
@@ -327,7 +376,9 @@ def _check_override(base: Scenario, key: str, value: Any, where: str) -> None:
 
 def _positive_int(value: Any, where: str, minimum: int = 1) -> int:
     if not _is_int(value) or value < minimum:
-        raise ScenarioError(f"{where}: expected a whole number of at least {minimum}, got {value!r}")
+        raise ScenarioError(
+            f"{where}: expected a whole number of at least {minimum}, got {value!r}"
+        )
     return value
 
 
@@ -338,7 +389,9 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     return experiment_from_dict(raw, str(path), text=text)
 
 
-def experiment_from_dict(raw: dict[str, Any], source: str = "<inline>", text: str = "") -> Experiment:
+def experiment_from_dict(
+    raw: dict[str, Any], source: str = "<inline>", text: str = ""
+) -> Experiment:
     """Validate an experiment given as a dict (as a TOML file gives it)."""
     src = source
     for key in raw:
@@ -350,8 +403,10 @@ def experiment_from_dict(raw: dict[str, Any], source: str = "<inline>", text: st
             raise ScenarioError(f"{src}: {key}: unknown key{hint}")
     # Base scenario.
     if ("base" in raw) == ("scenario" in raw):
-        raise ScenarioError(f"{src}: base: give the base scenario as base = \"FILE.toml\" or as an "
-                            f"inline [scenario] table (exactly one)")
+        raise ScenarioError(
+            f'{src}: base: give the base scenario as base = "FILE.toml" or as an '
+            f"inline [scenario] table (exactly one)"
+        )
     base_dir = Path(source).resolve().parent if source != "<inline>" else Path.cwd()
     digest = hashlib.sha256(text.encode() if text else repr(sorted(raw.items())).encode())
     base_path = ""
@@ -380,8 +435,10 @@ def experiment_from_dict(raw: dict[str, Any], source: str = "<inline>", text: st
     fixed = _flatten(fixed)
     base_raw = copy.deepcopy(base_raw)
     if base_raw.get("arms"):
-        raise ScenarioError(f"{src}: base: the base scenario declares [[arms]]; declare arms in the "
-                            f"experiment file instead")
+        raise ScenarioError(
+            f"{src}: base: the base scenario declares [[arms]]; declare arms in the "
+            f"experiment file instead"
+        )
     try:
         for key, value in fixed.items():
             set_dotted(base_raw, key, value, f"{src}: set")
@@ -407,7 +464,9 @@ def experiment_from_dict(raw: dict[str, Any], source: str = "<inline>", text: st
         raise ScenarioError(f"{src}: measures: expected a non-empty list of measure names")
     for m in measures:
         if m not in MEASURES:
-            raise ScenarioError(f"{src}: measures: unknown measure {m!r} (known: {', '.join(MEASURES)})")
+            raise ScenarioError(
+                f"{src}: measures: unknown measure {m!r} (known: {', '.join(MEASURES)})"
+            )
     if len(set(measures)) != len(measures):
         raise ScenarioError(f"{src}: measures: a measure appears twice")
     weeks = raw.get("weeks")
@@ -418,7 +477,9 @@ def experiment_from_dict(raw: dict[str, Any], source: str = "<inline>", text: st
             raise ScenarioError(f"{src}: weeks: expected a list of week numbers")
         for w in weeks:
             if not 1 <= w <= steps:
-                raise ScenarioError(f"{src}: weeks: week {w} is outside the horizon of {steps} weeks")
+                raise ScenarioError(
+                    f"{src}: weeks: week {w} is outside the horizon of {steps} weeks"
+                )
         weeks = sorted(set(weeks))
 
     # Parameters.
@@ -446,24 +507,46 @@ def experiment_from_dict(raw: dict[str, Any], source: str = "<inline>", text: st
         table = dict(table)
         smap = table.pop("strategy_map", {})
         if not isinstance(smap, dict) or not all(isinstance(v, str) for v in smap.values()):
-            raise ScenarioError(f"{src}: arms.{arm}.strategy_map: expected {{old = \"new\", ...}}")
+            raise ScenarioError(f'{src}: arms.{arm}.strategy_map: expected {{old = "new", ...}}')
         for old, new in smap.items():
             for s in (old, new):
                 if s not in strategies:
-                    raise ScenarioError(f"{src}: arms.{arm}.strategy_map: unknown strategy {s!r} "
-                                        f"(known: {', '.join(sorted(strategies))})")
+                    raise ScenarioError(
+                        f"{src}: arms.{arm}.strategy_map: unknown strategy {s!r} "
+                        f"(known: {', '.join(sorted(strategies))})"
+                    )
         overrides = _flatten(table)
         for key in overrides:
-            if key.split(".")[0] == "arms" or (param_for_key(key, base.data) is None
-                                              and key.split(".")[-1] not in ("strategy", "category", "count")):
+            if key.split(".")[0] == "arms" or (
+                param_for_key(key, base.data) is None
+                and key.split(".")[-1] not in ("strategy", "category", "count")
+            ):
                 raise ScenarioError(f"{src}: arms.{arm}.{key}: unknown key")
             if key in flat:
-                raise ScenarioError(f"{src}: arms.{arm}.{key}: also a swept parameter; an arm cannot set it")
+                raise ScenarioError(
+                    f"{src}: arms.{arm}.{key}: also a swept parameter; an arm cannot set it"
+                )
         arms[arm] = overrides
         maps[arm] = dict(smap)
     compare = _check_compare(raw.get("compare", {}), arms, base, src)
-    exp = Experiment(name, src, digest.hexdigest(), base, factors, design, reps, list(measures), weeks,
-                     seed, steps, arms, compare, text, base_path, maps)
+    exp = Experiment(
+        name,
+        src,
+        digest.hexdigest(),
+        base,
+        factors,
+        design,
+        reps,
+        list(measures),
+        weeks,
+        seed,
+        steps,
+        arms,
+        compare,
+        text,
+        base_path,
+        maps,
+    )
     for arm in arms:
         raw_arm = copy.deepcopy(base.data)
         try:
@@ -478,19 +561,25 @@ def experiment_from_dict(raw: dict[str, Any], source: str = "<inline>", text: st
     return exp
 
 
-def _check_design(design: Any, factors: list[Factor], measures: list[str], weeks: list[int],
-                  src: str) -> dict[str, Any]:
+def _check_design(
+    design: Any, factors: list[Factor], measures: list[str], weeks: list[int], src: str
+) -> dict[str, Any]:
     if not isinstance(design, dict):
-        raise ScenarioError(f"{src}: design: missing [design] table with kind = "
-                            f"{' | '.join(DESIGN_KINDS)}")
+        raise ScenarioError(
+            f"{src}: design: missing [design] table with kind = {' | '.join(DESIGN_KINDS)}"
+        )
     kind = design.get("kind")
     if kind not in DESIGN_KINDS:
-        raise ScenarioError(f"{src}: design.kind: unknown design {kind!r} (choose from {', '.join(DESIGN_KINDS)})")
+        raise ScenarioError(
+            f"{src}: design.kind: unknown design {kind!r} (choose from {', '.join(DESIGN_KINDS)})"
+        )
     allowed = DESIGN_KEYS[kind] | DESIGN_COMMON
     for key in design:
         if key not in allowed:
-            raise ScenarioError(f"{src}: design.{key}: unknown key for a {kind} design "
-                                f"(known: {', '.join(sorted(allowed))})")
+            raise ScenarioError(
+                f"{src}: design.{key}: unknown key for a {kind} design "
+                f"(known: {', '.join(sorted(allowed))})"
+            )
     out: dict[str, Any] = {"kind": kind}
     if kind == "grid":
         out["levels"] = _positive_int(design.get("levels", 5), f"{src}: design.levels", 2)
@@ -500,12 +589,16 @@ def _check_design(design: Any, factors: list[Factor], measures: list[str], weeks
         out["samples"] = _positive_int(design["samples"], f"{src}: design.samples")
     elif kind == "sobol":
         if "N" not in design:
-            raise ScenarioError(f"{src}: design.N: a sobol design needs SALib's base sample size N "
-                                f"(a power of 2, e.g. 64)")
+            raise ScenarioError(
+                f"{src}: design.N: a sobol design needs SALib's base sample size N "
+                f"(a power of 2, e.g. 64)"
+            )
         n = _positive_int(design["N"], f"{src}: design.N", 2)
         if n & (n - 1):
-            raise ScenarioError(f"{src}: design.N: {n} is not a power of 2, which SALib's Sobol "
-                                f"sampler needs (try {1 << (n.bit_length() - 1)} or {1 << n.bit_length()})")
+            raise ScenarioError(
+                f"{src}: design.N: {n} is not a power of 2, which SALib's Sobol "
+                f"sampler needs (try {1 << (n.bit_length() - 1)} or {1 << n.bit_length()})"
+            )
         out["N"] = n
         so = design.get("second_order", False)
         if not isinstance(so, bool):
@@ -514,16 +607,22 @@ def _check_design(design: Any, factors: list[Factor], measures: list[str], weeks
         if len(factors) < 2:
             raise ScenarioError(f"{src}: parameters: a sobol design needs at least 2 parameters")
     elif kind == "morris":
-        out["trajectories"] = _positive_int(design.get("trajectories", 10), f"{src}: design.trajectories", 2)
+        out["trajectories"] = _positive_int(
+            design.get("trajectories", 10), f"{src}: design.trajectories", 2
+        )
         levels = _positive_int(design.get("levels", 4), f"{src}: design.levels", 2)
         if levels % 2:
-            raise ScenarioError(f"{src}: design.levels: Morris needs an even number of levels, got {levels}")
+            raise ScenarioError(
+                f"{src}: design.levels: Morris needs an even number of levels, got {levels}"
+            )
         out["levels"] = levels
     if kind in ("sobol", "morris"):
         for f in factors:
             if not f.is_range:
-                raise ScenarioError(f"{src}: parameters.{f.key}: a {kind} design needs ranges "
-                                    f"{{low = ..., high = ...}}, not a list of values")
+                raise ScenarioError(
+                    f"{src}: parameters.{f.key}: a {kind} design needs ranges "
+                    f"{{low = ..., high = ...}}, not a list of values"
+                )
     target = design.get("target", measures[0])
     if target not in measures:
         raise ScenarioError(f"{src}: design.target: {target!r} is not one of the kept measures")
@@ -545,18 +644,22 @@ def _check_compare(table: Any, arms: dict[str, Any], base: Scenario, src: str) -
     if arms:
         names = list(arms)
         if len(names) < 2 and ("a" in table or "b" in table):
-            raise ScenarioError(f"{src}: compare: comparing arms needs at least two [arms.NAME] tables")
+            raise ScenarioError(
+                f"{src}: compare: comparing arms needs at least two [arms.NAME] tables"
+            )
         if len(names) < 2:
             raise ScenarioError(f"{src}: arms: declare at least two arms (or none)")
         a, b = table.get("a", names[0]), table.get("b", names[1])
         for k, v in (("a", a), ("b", b)):
             if v not in arms:
-                raise ScenarioError(f"{src}: compare.{k}: unknown arm {v!r} (arms: {', '.join(names)})")
+                raise ScenarioError(
+                    f"{src}: compare.{k}: unknown arm {v!r} (arms: {', '.join(names)})"
+                )
         if a == b:
             raise ScenarioError(f"{src}: compare: a and b are the same arm")
         group = table.get("group", "community")
         if group != "all" and group not in strategies:
-            raise ScenarioError(f"{src}: compare.group: unknown strategy {group!r} (or \"all\")")
+            raise ScenarioError(f'{src}: compare.group: unknown strategy {group!r} (or "all")')
         return Compare("arms", a, b, group)
     if "group" in table:
         raise ScenarioError(f"{src}: compare.group: only used when comparing arms")
@@ -564,8 +667,10 @@ def _check_compare(table: Any, arms: dict[str, Any], base: Scenario, src: str) -
     present = {biz["strategy"] for biz in base.data["businesses"]}
     for k, v in (("a", a), ("b", b)):
         if v not in present:
-            raise ScenarioError(f"{src}: compare.{k}: no business in the base scenario follows strategy "
-                                f"{v!r} (present: {', '.join(sorted(present))})")
+            raise ScenarioError(
+                f"{src}: compare.{k}: no business in the base scenario follows strategy "
+                f"{v!r} (present: {', '.join(sorted(present))})"
+            )
     if a == b:
         raise ScenarioError(f"{src}: compare: a and b are the same strategy")
     return Compare("strategies", a, b)
@@ -576,10 +681,12 @@ def validate_experiment(path: str | os.PathLike) -> str:
     exp = load_experiment(path)
     points = n_points(exp)
     runs = points * exp.replications * len(exp.arm_names)
-    return (f"{path}: OK: experiment {exp.name!r}, {exp.design['kind']} design over "
-            f"{len(exp.factors)} parameter(s), {points} point(s) x {exp.replications} replication(s) x "
-            f"{len(exp.arm_names)} arm(s) = {runs} runs of {exp.steps} weeks, "
-            f"{exp.base.data['population']['customers']:,} customers; paired: {exp.compare.label}")
+    return (
+        f"{path}: OK: experiment {exp.name!r}, {exp.design['kind']} design over "
+        f"{len(exp.factors)} parameter(s), {points} point(s) x {exp.replications} replication(s) x "
+        f"{len(exp.arm_names)} arm(s) = {runs} runs of {exp.steps} weeks, "
+        f"{exp.base.data['population']['customers']:,} customers; paired: {exp.compare.label}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -588,11 +695,16 @@ def validate_experiment(path: str | os.PathLike) -> str:
 
 def salib_problem(factors: list[Factor]) -> dict[str, Any]:
     """The SALib problem dict of the range factors, in unit scale (bounds [0, 1])."""
-    return {"num_vars": len(factors), "names": [f.key for f in factors],
-            "bounds": [[0.0, 1.0]] * len(factors)}
+    return {
+        "num_vars": len(factors),
+        "names": [f.key for f in factors],
+        "bounds": [[0.0, 1.0]] * len(factors),
+    }
 
 
-def sample_unit(kind: str, problem: dict[str, Any], options: dict[str, Any], seed: int) -> np.ndarray:
+def sample_unit(
+    kind: str, problem: dict[str, Any], options: dict[str, Any], seed: int
+) -> np.ndarray:
     """Sample a design in the problem's own scale with SALib (sobol, morris, latin_hypercube).
 
     This is the one path from a design to its points, used for experiments and for tests on
@@ -602,8 +714,13 @@ def sample_unit(kind: str, problem: dict[str, Any], options: dict[str, Any], see
     if kind == "sobol":
         from SALib.sample import sobol
 
-        return sobol.sample(problem, options["N"], calc_second_order=options.get("second_order", False),
-                            scramble=True, seed=s)
+        return sobol.sample(
+            problem,
+            options["N"],
+            calc_second_order=options.get("second_order", False),
+            scramble=True,
+            seed=s,
+        )
     if kind == "morris":
         from SALib.sample import morris
 
@@ -642,10 +759,16 @@ def design_points(exp: Experiment) -> tuple[pd.DataFrame, np.ndarray | None]:
     factors = exp.factors
     unit: np.ndarray | None = None
     if kind == "grid":
-        axes = [list(f.values) if not f.is_range
-                else [f.cast(v) for v in np.linspace(f.low, f.high, exp.design["levels"])]
-                for f in factors]
-        rows = [dict(zip([f.key for f in factors], combo, strict=True)) for combo in itertools.product(*axes)]
+        axes = [
+            list(f.values)
+            if not f.is_range
+            else [f.cast(v) for v in np.linspace(f.low, f.high, exp.design["levels"])]
+            for f in factors
+        ]
+        rows = [
+            dict(zip([f.key for f in factors], combo, strict=True))
+            for combo in itertools.product(*axes)
+        ]
         df = pd.DataFrame(rows)
     else:
         if kind == "random":
@@ -667,7 +790,9 @@ def run_seed(seed: int, point: int, replication: int) -> int:
     nothing else (not the arm, the worker or the order), so every arm of one replication shares it
     (a paired comparison) and results are the same with any number of workers.
     """
-    state = np.random.SeedSequence(seed, spawn_key=(point, replication)).generate_state(1, dtype=np.uint64)
+    state = np.random.SeedSequence(seed, spawn_key=(point, replication)).generate_state(
+        1, dtype=np.uint64
+    )
     return int(state[0] >> np.uint64(1))
 
 
@@ -683,11 +808,22 @@ def run_table(exp: Experiment, points: pd.DataFrame) -> pd.DataFrame:
     arm_i = idx % len(arms)
     rep = (idx // len(arms)) % exp.replications
     point = idx // (len(arms) * exp.replications)
-    seeds = {(p, r): run_seed(exp.seed, p, r) for p in range(len(points)) for r in range(exp.replications)}
-    return pd.DataFrame({
-        "run": idx, "point": point, "arm": [arms[i] for i in arm_i], "replication": rep,
-        "seed": np.array([seeds[(p, r)] for p, r in zip(point, rep, strict=True)], dtype=np.uint64),
-    })
+    seeds = {
+        (p, r): run_seed(exp.seed, p, r)
+        for p in range(len(points))
+        for r in range(exp.replications)
+    }
+    return pd.DataFrame(
+        {
+            "run": idx,
+            "point": point,
+            "arm": [arms[i] for i in arm_i],
+            "replication": rep,
+            "seed": np.array(
+                [seeds[(p, r)] for p, r in zip(point, rep, strict=True)], dtype=np.uint64
+            ),
+        }
+    )
 
 
 def run_overrides(exp: Experiment, points: pd.DataFrame, point: int, arm: str) -> dict[str, Any]:

@@ -69,9 +69,13 @@ def failure_path(folder: Path, run: int) -> Path:
 # One run (executed in a worker process, local or on a cluster)
 
 
-def group_series(ts: pd.DataFrame, groups: dict[str, np.ndarray | None], measures: list[str]) -> pd.DataFrame:
-    """Weekly series per group of businesses: sums of counts and money, means of rates over open
-    businesses, ``survival`` (share open), cumulative revenue and profit.
+def group_series(
+    ts: pd.DataFrame, groups: dict[str, np.ndarray | None], measures: list[str]
+) -> pd.DataFrame:
+    """Weekly series per group of businesses.
+
+    Sums of counts and money, means of rates over open businesses, ``survival`` (share open),
+    cumulative revenue and profit.
 
     Args:
         ts: one row per week x business (:func:`sim.runner.simulate`).
@@ -122,8 +126,12 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
         table = group_series(ts, groups, task["measures"])
         return {"run": task["run"], "table": table, "seconds": time.perf_counter() - t0}
     except Exception as exc:  # a failed run is recorded and the sweep goes on
-        return {"run": task["run"], "error": f"{type(exc).__name__}: {exc}",
-                "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
+        return {
+            "run": task["run"],
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(),
+            "seconds": time.perf_counter() - t0,
+        }
 
 
 def _ids_with_strategy(data: dict[str, Any], strategy: str) -> np.ndarray:
@@ -155,10 +163,17 @@ class Plan:
         row = self.runs.iloc[run]
         point, arm = int(row["point"]), row["arm"]
         task = {
-            "run": int(run), "point": point, "arm": arm, "replication": int(row["replication"]),
-            "seed": int(row["seed"]), "steps": exp.steps, "base": exp.base.data, "source": exp.source,
+            "run": int(run),
+            "point": point,
+            "arm": arm,
+            "replication": int(row["replication"]),
+            "seed": int(row["seed"]),
+            "steps": exp.steps,
+            "base": exp.base.data,
+            "source": exp.source,
             "overrides": run_overrides(exp, self.points, point, arm),
-            "groups": list(exp.compare.groups), "measures": exp.measures,
+            "groups": list(exp.compare.groups),
+            "measures": exp.measures,
         }
         if exp.compare.mode == "arms":
             task["focal_overrides"] = run_overrides(exp, self.points, point, exp.compare.a)
@@ -179,8 +194,12 @@ def done_runs(folder: Path) -> set[int]:
     return {int(p.stem.split("-")[1]) for p in runs_dir.glob("run-*.parquet")}
 
 
-def plan(experiment_path: str | os.PathLike, out: str | os.PathLike | None, resume: bool,
-         root: str | os.PathLike = "results") -> Plan:
+def plan(
+    experiment_path: str | os.PathLike,
+    out: str | os.PathLike | None,
+    resume: bool,
+    root: str | os.PathLike = "results",
+) -> Plan:
     """Validate the experiment and the folder; create or check the folder's fixed files.
 
     Raises ScenarioError or UsageError (exit status 2) before anything is written.
@@ -202,9 +221,11 @@ def plan(experiment_path: str | os.PathLike, out: str | os.PathLike | None, resu
         if old.get("kind") != "sweep":
             raise UsageError(f"{folder}: not a sweep folder (manifest kind {old.get('kind')!r})")
         if old.get("experiment_sha256") != exp.sha256:
-            raise UsageError(f"{experiment_path}: the experiment (or its base scenario) has changed since "
-                             f"{folder} was started (SHA-256 differs); resume only with the same file, "
-                             f"or start a new --out")
+            raise UsageError(
+                f"{experiment_path}: the experiment (or its base scenario) has changed since "
+                f"{folder} was started (SHA-256 differs); resume only with the same file, "
+                f"or start a new --out"
+            )
         return Plan(exp, points, runs, folder)
     try:
         folder = storage.new_results_dir(exp.name, out, root)
@@ -215,15 +236,26 @@ def plan(experiment_path: str | os.PathLike, out: str | os.PathLike | None, resu
     storage.write_csv(folder / "design.csv", points)
     storage.write_csv(folder / "runs.csv", runs)
     if unit is not None:
-        storage.write_csv(folder / "design_unit.csv", pd.DataFrame(unit, columns=[f.key for f in exp.factors]))
+        storage.write_csv(
+            folder / "design_unit.csv", pd.DataFrame(unit, columns=[f.key for f in exp.factors])
+        )
     manifest = {
-        "kind": "sweep", "experiment": exp.resolved(), "experiment_sha256": exp.sha256,
-        "experiment_file": str(Path(experiment_path).resolve()), "runs": len(runs),
-        "points": len(points), "arms": exp.arm_names, "replications": exp.replications,
-        "seed_rule": "numpy.random.SeedSequence(seed, spawn_key=(point, replication)); every arm of "
-                     "a replication shares its seed (common random numbers: a paired comparison)",
-        "paired": exp.compare.label, "started": storage.utc_now(), "finished": None,
-        "status": "running", **storage.provenance(),
+        "kind": "sweep",
+        "experiment": exp.resolved(),
+        "experiment_sha256": exp.sha256,
+        "experiment_file": str(Path(experiment_path).resolve()),
+        "runs": len(runs),
+        "points": len(points),
+        "arms": exp.arm_names,
+        "replications": exp.replications,
+        "seed_rule": "numpy.random.SeedSequence(seed, spawn_key=(point, replication)); "
+        "every arm of "
+        "a replication shares its seed (common random numbers: a paired comparison)",
+        "paired": exp.compare.label,
+        "started": storage.utc_now(),
+        "finished": None,
+        "status": "running",
+        **storage.provenance(),
     }
     storage.write_json(folder / "manifest.json", manifest)
     return plan_from(exp, points, runs, folder)
@@ -250,10 +282,14 @@ class ProcessBackend:
         self.workers = workers
         if sys.platform != "win32":
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["sim.runner", "sim.sweep"])  # import the model once, fork workers
+            ctx.set_forkserver_preload(
+                ["sim.runner", "sim.sweep"]
+            )  # import the model once, fork workers
         else:  # pragma: no cover
             ctx = mp.get_context("spawn")
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+        self.pool = cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_worker_init
+        )
         self.description = f"{workers} local worker process(es)"
 
     def submit(self, task: dict[str, Any]) -> cf.Future:
@@ -286,11 +322,18 @@ class DaskBackend:
         try:
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - a dependency of the package
-            raise UsageError("--scheduler needs the 'distributed' package (pip install 'dask[distributed]')") from None
+            raise UsageError(
+                "--scheduler needs the 'distributed' package (pip install 'dask[distributed]')"
+            ) from None
         self.cluster = None
         if address == "local":
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None)
+            self.cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
             address = self.cluster.scheduler_address
         elif not address.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
             raise UsageError(f"--scheduler {address}: expected tcp://HOST:PORT or 'local'")
@@ -302,24 +345,29 @@ class DaskBackend:
         except (OSError, TimeoutError) as exc:
             if self.cluster is not None:
                 self.cluster.close()
-            raise UsageError(f"--scheduler {address}: cannot reach a Dask scheduler there within "
-                             f"{SCHEDULER_TIMEOUT:g} s ({type(exc).__name__}); start one with "
-                             f"'dask scheduler' and 'dask worker ADDRESS'") from None
+            raise UsageError(
+                f"--scheduler {address}: cannot reach a Dask scheduler there within "
+                f"{SCHEDULER_TIMEOUT:g} s ({type(exc).__name__}); start one with "
+                f"'dask scheduler' and 'dask worker ADDRESS'"
+            ) from None
         n = len(self.client.scheduler_info().get("workers", {}))
         self.workers = max(n, workers if self.cluster is not None else 1)
         self.description = f"Dask scheduler {address} ({n} worker(s) now)"
-        from distributed import wait as dwait
+        from distributed import as_completed
 
-        self._wait = dwait
+        self._done = as_completed(loop=self.client.loop)
 
     def submit(self, task: dict[str, Any]):
         """Start one run on the cluster."""
-        return self.client.submit(execute_run, task, pure=False)
+        fut = self.client.submit(execute_run, task, pure=False)
+        self._done.add(fut)
+        return fut
 
     def wait(self, futures: set) -> tuple[set, set]:
         """Wait until at least one run finishes."""
-        res = self._wait(list(futures), return_when="FIRST_COMPLETED")
-        return set(res.done), set(res.not_done)
+        done = {next(self._done)}
+        done.update(self._done.next_batch(block=False))
+        return done, set(futures) - done
 
     def close(self, abort: bool = False) -> None:
         """Disconnect (and stop a local cluster)."""
@@ -336,8 +384,14 @@ def _progress(total: int, initial: int) -> Callable[[int], None] | None:
         return None
     from tqdm import tqdm
 
-    bar = tqdm(total=total, initial=initial, unit="run", file=sys.stderr, dynamic_ncols=True,
-               bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} runs [{elapsed}<{remaining}{postfix}]")
+    bar = tqdm(
+        total=total,
+        initial=initial,
+        unit="run",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} runs [{elapsed}<{remaining}{postfix}]",
+    )
     start, first = time.monotonic(), initial
 
     def update(n: int) -> None:
@@ -364,8 +418,12 @@ class Outcome:
     seconds: float
 
 
-def execute(p: Plan, backend: Any, progress: Callable[[int], None] | None = None,
-            stop_after: int | None = None) -> Outcome:
+def execute(
+    p: Plan,
+    backend: Any,
+    progress: Callable[[int], None] | None = None,
+    stop_after: int | None = None,
+) -> Outcome:
     """Run every missing run of a plan on a backend, writing each as it finishes.
 
     Args:
@@ -421,10 +479,16 @@ def _store(p: Plan, run: int, res: dict[str, Any]) -> None:
     row = p.runs.iloc[run]
     if "error" in res:
         point = p.points.iloc[int(row["point"])].to_dict()
-        record = {"run": run, "point": int(row["point"]), "arm": row["arm"],
-                  "replication": int(row["replication"]), "seed": int(row["seed"]),
-                  "parameters": json.dumps({k: v for k, v in point.items() if k != "point"}, default=str),
-                  "error": res["error"], "traceback": res.get("traceback", "")}
+        record = {
+            "run": run,
+            "point": int(row["point"]),
+            "arm": row["arm"],
+            "replication": int(row["replication"]),
+            "seed": int(row["seed"]),
+            "parameters": json.dumps({k: v for k, v in point.items() if k != "point"}, default=str),
+            "error": res["error"],
+            "traceback": res.get("traceback", ""),
+        }
         storage.write_json(failure_path(p.folder, run), record)
         return
     table = res["table"]
@@ -439,7 +503,9 @@ def _store(p: Plan, run: int, res: dict[str, Any]) -> None:
 
 def gather_failures(folder: Path) -> pd.DataFrame:
     """Every failed run (without a part file) as a table; also written to failures.csv."""
-    files = sorted((folder / "failures").glob("run-*.json")) if (folder / "failures").is_dir() else []
+    files = (
+        sorted((folder / "failures").glob("run-*.json")) if (folder / "failures").is_dir() else []
+    )
     done = done_runs(folder)
     rows = []
     for f in files:
@@ -460,13 +526,24 @@ def finish_manifest(folder: Path, outcome: Outcome, backend_desc: str, failures:
     path = folder / "manifest.json"
     m = json.loads(path.read_text(encoding="utf-8"))
     done = len(done_runs(folder))
-    m["status"] = ("interrupted" if outcome.interrupted else
-                   "complete" if done == m["runs"] else "complete with failures")
+    m["status"] = (
+        "interrupted"
+        if outcome.interrupted
+        else "complete"
+        if done == m["runs"]
+        else "complete with failures"
+    )
     m["finished"] = storage.utc_now()
-    m.setdefault("attempts", []).append({
-        "ended": m["finished"], "ran": outcome.ran, "failed": outcome.failed,
-        "seconds": round(outcome.seconds, 3), "backend": backend_desc,
-        "command": storage.provenance()["command"]})
+    m.setdefault("attempts", []).append(
+        {
+            "ended": m["finished"],
+            "ran": outcome.ran,
+            "failed": outcome.failed,
+            "seconds": round(outcome.seconds, 3),
+            "backend": backend_desc,
+            "command": storage.provenance()["command"],
+        }
+    )
     m["runs_done"] = done
     m["runs_failed"] = failures
     storage.write_json(path, m)
@@ -482,10 +559,17 @@ def make_backend(scheduler: str | None, workers: int | None) -> Any:
     return ProcessBackend(n)
 
 
-def run_sweep(experiment_path: str | os.PathLike, out: str | os.PathLike | None = None,
-              workers: int | None = None, scheduler: str | None = None, resume: bool = False,
-              analyse: bool = True, quiet: bool = False, stop_after: int | None = None,
-              root: str | os.PathLike = "results") -> Outcome:
+def run_sweep(
+    experiment_path: str | os.PathLike,
+    out: str | os.PathLike | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    analyse: bool = True,
+    quiet: bool = False,
+    stop_after: int | None = None,
+    root: str | os.PathLike = "results",
+) -> Outcome:
     """Run (or resume) a sweep and analyse it; the Python entry point behind ``commsim sweep``."""
     if workers is not None and workers < 1:
         raise UsageError(f"--workers {workers}: expected at least 1")

@@ -70,7 +70,7 @@ def _blocks(folder: Path, n_arms: int) -> Iterator[list[pd.DataFrame]]:
 
 
 def overtake_week(a: np.ndarray, b: np.ndarray, steps: np.ndarray) -> float:
-    """First week from which ``a`` stays above ``b`` to the end; nan if ``a`` is not ahead at the end."""
+    """First week from which ``a`` stays above ``b`` to the end (nan if not ahead at the end)."""
     ahead = np.asarray(a) > np.asarray(b)
     if not len(ahead) or not ahead[-1]:
         return float("nan")
@@ -79,8 +79,13 @@ def overtake_week(a: np.ndarray, b: np.ndarray, steps: np.ndarray) -> float:
     return float(steps[first])
 
 
-def _run_row(table: pd.DataFrame, design: pd.DataFrame, groups: list[str], measures: list[str],
-             weeks: list[int]) -> dict[str, Any]:
+def _run_row(
+    table: pd.DataFrame,
+    design: pd.DataFrame,
+    groups: list[str],
+    measures: list[str],
+    weeks: list[int],
+) -> dict[str, Any]:
     from sim.experiment import RUN_MEASURES
     from sim.measures import momentum_week
 
@@ -104,15 +109,18 @@ def _run_row(table: pd.DataFrame, design: pd.DataFrame, groups: list[str], measu
 
 
 def build_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read every part file into the summary (one row per run) and paired (one row per pair) tables."""
+    """Read every part file into the summary (one row a run) and paired (one row a pair) tables."""
     m = read_manifest(folder)
     exp = m["experiment"]
     design = pd.read_csv(folder / "design.csv")
     arms = m["arms"]
     comp = exp["compare"]
     measures, weeks = exp["measures"], exp["weeks"]
-    groups = ["focal", "all"] if comp["mode"] == "arms" and comp["group"] != "all" else (
-        ["all"] if comp["mode"] == "arms" else [comp["a"], comp["b"], "all"])
+    groups = (
+        ["focal", "all"]
+        if comp["mode"] == "arms" and comp["group"] != "all"
+        else (["all"] if comp["mode"] == "arms" else [comp["a"], comp["b"], "all"])
+    )
     rows, pairs = [], []
     for block in _blocks(folder, len(arms)):
         by_arm = {t["arm"].iloc[0]: t for t in block}
@@ -123,8 +131,17 @@ def build_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             if comp["a"] in by_arm and comp["b"] in by_arm:
                 ta = by_arm[comp["a"]][by_arm[comp["a"]]["group"] == g].set_index("step")
                 tb = by_arm[comp["b"]][by_arm[comp["b"]]["group"] == g].set_index("step")
-                pairs.append(_pair(ta, tb, by_arm[comp["a"]].iloc[0], f"{comp['a']}-{comp['b']}",
-                                   design, measures, weeks))
+                pairs.append(
+                    _pair(
+                        ta,
+                        tb,
+                        by_arm[comp["a"]].iloc[0],
+                        f"{comp['a']}-{comp['b']}",
+                        design,
+                        measures,
+                        weeks,
+                    )
+                )
         else:
             for arm, t in by_arm.items():
                 ta = t[t["group"] == comp["a"]].set_index("step")
@@ -135,13 +152,24 @@ def build_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return summary, paired
 
 
-def _pair(ta: pd.DataFrame, tb: pd.DataFrame, first: pd.Series, arm: str, design: pd.DataFrame,
-          measures: list[str], weeks: list[int]) -> dict[str, Any]:
+def _pair(
+    ta: pd.DataFrame,
+    tb: pd.DataFrame,
+    first: pd.Series,
+    arm: str,
+    design: pd.DataFrame,
+    measures: list[str],
+    weeks: list[int],
+) -> dict[str, Any]:
     from sim.experiment import RUN_MEASURES
     from sim.measures import momentum_week
 
-    row: dict[str, Any] = {"point": int(first["point"]), "arm": arm, "replication": int(first["replication"]),
-                           "seed": int(first["seed"])}
+    row: dict[str, Any] = {
+        "point": int(first["point"]),
+        "arm": arm,
+        "replication": int(first["replication"]),
+        "seed": int(first["seed"]),
+    }
     prow = design.iloc[row["point"]]
     for col in design.columns:
         if col != "point":
@@ -155,8 +183,11 @@ def _pair(ta: pd.DataFrame, tb: pd.DataFrame, first: pd.Series, arm: str, design
         for w in weeks:
             row[f"{m}.w{w}"] = float(ta[m].get(w, np.nan) - tb[m].get(w, np.nan))
     common = ta.index.intersection(tb.index)
-    row["overtake_week"] = overtake_week(ta.loc[common, "cum_revenue"].to_numpy(),
-                                         tb.loc[common, "cum_revenue"].to_numpy(), common.to_numpy())
+    row["overtake_week"] = overtake_week(
+        ta.loc[common, "cum_revenue"].to_numpy(),
+        tb.loc[common, "cum_revenue"].to_numpy(),
+        common.to_numpy(),
+    )
     return row
 
 
@@ -189,13 +220,31 @@ def point_stats(paired: pd.DataFrame, factor_keys: list[str]) -> pd.DataFrame:
             else:
                 half = np.nan
             measure, _, week = c.rpartition(".w") if ".w" in c else (c, "", "")
-            out.append({**base, "measure": measure, "week": int(week) if week else -1, "n": n,
-                        "mean": mean, "ci_low": mean - half, "ci_high": mean + half,
-                        "p_win": float(np.mean(x > 0)) if n else np.nan})
+            out.append(
+                {
+                    **base,
+                    "measure": measure,
+                    "week": int(week) if week else -1,
+                    "n": n,
+                    "mean": mean,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                    "p_win": float(np.mean(x > 0)) if n else np.nan,
+                }
+            )
         ot = grp["overtake_week"].to_numpy(dtype=float)
-        out.append({**base, "measure": "overtake_week", "week": -1, "n": int(np.isfinite(ot).sum()),
-                    "mean": float(np.nanmean(ot)) if np.isfinite(ot).any() else np.nan,
-                    "ci_low": np.nan, "ci_high": np.nan, "p_win": float(np.mean(np.isfinite(ot)))})
+        out.append(
+            {
+                **base,
+                "measure": "overtake_week",
+                "week": -1,
+                "n": int(np.isfinite(ot).sum()),
+                "mean": float(np.nanmean(ot)) if np.isfinite(ot).any() else np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "p_win": float(np.mean(np.isfinite(ot))),
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -203,8 +252,14 @@ def point_stats(paired: pd.DataFrame, factor_keys: list[str]) -> pd.DataFrame:
 # Sensitivity (SALib's "analyze" step)
 
 
-def sensitivity_table(kind: str, problem: dict[str, Any], y: np.ndarray, x: np.ndarray | None = None,
-                      options: dict[str, Any] | None = None, seed: int = 0) -> pd.DataFrame:
+def sensitivity_table(
+    kind: str,
+    problem: dict[str, Any],
+    y: np.ndarray,
+    x: np.ndarray | None = None,
+    options: dict[str, Any] | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Sobol (S1, ST with 95% intervals) or Morris (mu, mu*, sigma, mu* interval) indices via SALib.
 
     Args:
@@ -220,17 +275,46 @@ def sensitivity_table(kind: str, problem: dict[str, Any], y: np.ndarray, x: np.n
     if kind == "sobol":
         from SALib.analyze import sobol
 
-        res = sobol.analyze(problem, y, calc_second_order=options.get("second_order", False),
-                            conf_level=0.95, num_resamples=500, seed=seed, print_to_console=False)
-        df = pd.DataFrame({"parameter": problem["names"], "S1": res["S1"], "S1_conf": res["S1_conf"],
-                           "ST": res["ST"], "ST_conf": res["ST_conf"]})
+        res = sobol.analyze(
+            problem,
+            y,
+            calc_second_order=options.get("second_order", False),
+            conf_level=0.95,
+            num_resamples=500,
+            seed=seed,
+            print_to_console=False,
+        )
+        df = pd.DataFrame(
+            {
+                "parameter": problem["names"],
+                "S1": res["S1"],
+                "S1_conf": res["S1_conf"],
+                "ST": res["ST"],
+                "ST_conf": res["ST_conf"],
+            }
+        )
     elif kind == "morris":
         from SALib.analyze import morris
 
-        res = morris.analyze(problem, x, y, num_levels=options.get("levels", 4), conf_level=0.95,
-                             num_resamples=500, seed=seed, print_to_console=False)
-        df = pd.DataFrame({"parameter": problem["names"], "mu": res["mu"], "mu_star": res["mu_star"],
-                           "sigma": res["sigma"], "mu_star_conf": res["mu_star_conf"]})
+        res = morris.analyze(
+            problem,
+            x,
+            y,
+            num_levels=options.get("levels", 4),
+            conf_level=0.95,
+            num_resamples=500,
+            seed=seed,
+            print_to_console=False,
+        )
+        df = pd.DataFrame(
+            {
+                "parameter": problem["names"],
+                "mu": res["mu"],
+                "mu_star": res["mu_star"],
+                "sigma": res["sigma"],
+                "mu_star_conf": res["mu_star_conf"],
+            }
+        )
     else:
         raise ValueError(f"no sensitivity indices for a {kind} design")
     return df
@@ -278,12 +362,20 @@ def _plt():
 
 
 def _numeric_factors(points: pd.DataFrame, keys: list[str]) -> list[str]:
-    return [k for k in keys if k in points and pd.api.types.is_numeric_dtype(points[k])
-            and points[k].nunique() > 1]
+    return [
+        k
+        for k in keys
+        if k in points and pd.api.types.is_numeric_dtype(points[k]) and points[k].nunique() > 1
+    ]
 
 
-def figures(folder: Path, paired: pd.DataFrame, stats_df: pd.DataFrame, sens: pd.DataFrame,
-            manifest: dict[str, Any]) -> list[tuple[str, Path]]:
+def figures(
+    folder: Path,
+    paired: pd.DataFrame,
+    stats_df: pd.DataFrame,
+    sens: pd.DataFrame,
+    manifest: dict[str, Any],
+) -> list[tuple[str, Path]]:
     """Write the sweep's figures; returns (caption, path) pairs."""
     plt = _plt()
     exp = manifest["experiment"]
@@ -299,13 +391,18 @@ def figures(folder: Path, paired: pd.DataFrame, stats_df: pd.DataFrame, sens: pd
         return out
     first_arm = paired["arm"].iloc[0]
     pr = paired[paired["arm"] == first_arm]
-    st = stats_df[(stats_df["arm"] == first_arm) & (stats_df["measure"] == target)
-                  & (stats_df["week"] == (tw if target != "momentum_week" else -1))]
+    st = stats_df[
+        (stats_df["arm"] == first_arm)
+        & (stats_df["measure"] == target)
+        & (stats_df["week"] == (tw if target != "momentum_week" else -1))
+    ]
     num = _numeric_factors(st, keys)
 
     def save(fig, name: str, caption: str) -> None:
         path = fig_dir / name
-        storage.atomic_write(path, lambda p: fig.savefig(p, dpi=110, bbox_inches="tight", format="png"))
+        storage.atomic_write(
+            path, lambda p: fig.savefig(p, dpi=110, bbox_inches="tight", format="png")
+        )
         plt.close(fig)
         out.append((caption, path))
 
@@ -318,13 +415,22 @@ def figures(folder: Path, paired: pd.DataFrame, stats_df: pd.DataFrame, sens: pd
         if exp["design"]["kind"] == "grid":
             mean = grid.pivot(index=fy, columns=fx, values="mean")
             pwin = grid.pivot(index=fy, columns=fx, values="p_win")
-            mesh = ax.pcolormesh(mean.columns, mean.index, mean.to_numpy(), cmap="RdBu", vmin=-lim,
-                                 vmax=lim, shading="nearest")
+            mesh = ax.pcolormesh(
+                mean.columns,
+                mean.index,
+                mean.to_numpy(),
+                cmap="RdBu",
+                vmin=-lim,
+                vmax=lim,
+                shading="nearest",
+            )
             if pwin.shape[0] > 1 and pwin.shape[1] > 1 and np.nanmin(pwin) < 0.5 < np.nanmax(pwin):
                 cs = ax.contour(pwin.columns, pwin.index, pwin.to_numpy(), levels=[0.5], colors="k")
                 ax.clabel(cs, fmt="P(win)=50%%")
         else:
-            mesh = ax.tricontourf(grid[fx], grid[fy], grid["mean"], levels=14, cmap="RdBu", vmin=-lim, vmax=lim)
+            mesh = ax.tricontourf(
+                grid[fx], grid[fy], grid["mean"], levels=14, cmap="RdBu", vmin=-lim, vmax=lim
+            )
             ax.scatter(grid[fx], grid[fy], s=4, c="k", alpha=0.3)
             if np.nanmin(grid["p_win"]) < 0.5 < np.nanmax(grid["p_win"]):
                 try:
@@ -336,9 +442,13 @@ def figures(folder: Path, paired: pd.DataFrame, stats_df: pd.DataFrame, sens: pd
         ax.set_xlabel(fx)
         ax.set_ylabel(fy)
         ax.set_title(f"Paired advantage of {comp['a']} (black line: P(win) = 50%)")
-        save(fig, "heatmap.png", f"Mean paired difference ({who}) in {target} at week {tw} over {fx} and "
-                                 f"{fy} (averaged over other parameters); black line: the community side "
-                                 f"wins in half of the replications.")
+        save(
+            fig,
+            "heatmap.png",
+            f"Mean paired difference ({who}) in {target} at week {tw} over {fx} and "
+            f"{fy} (averaged over other parameters); black line: the community side "
+            f"wins in half of the replications.",
+        )
 
     # Advantage against each numeric parameter with its 95% band.
     if num:
@@ -354,15 +464,24 @@ def figures(folder: Path, paired: pd.DataFrame, stats_df: pd.DataFrame, sens: pd
 
             half = sem * stats.t.ppf(0.975, np.maximum(n - 1, 1))
             ax.plot(mean.index, mean.to_numpy(), "o-", color="C0")
-            ax.fill_between(mean.index, (mean - half).to_numpy(), (mean + half).to_numpy(), alpha=0.25,
-                            color="C0")
+            ax.fill_between(
+                mean.index,
+                (mean - half).to_numpy(),
+                (mean + half).to_numpy(),
+                alpha=0.25,
+                color="C0",
+            )
             ax.axhline(0, color="grey", lw=0.8)
             ax.set_xlabel(f)
             ax.set_ylabel(f"{who}: {target} wk {tw}")
         fig.suptitle("Paired advantage against each parameter (band: 95% interval)")
-        save(fig, "advantage_vs_parameter.png",
-             f"Mean paired difference in {target} at week {tw} against each varied parameter (others "
-             f"averaged over), with its 95% interval; above zero: {comp['a']} ahead.")
+        save(
+            fig,
+            "advantage_vs_parameter.png",
+            f"Mean paired difference in {target} at week {tw} against each varied parameter "
+            f"(others "
+            f"averaged over), with its 95% interval; above zero: {comp['a']} ahead.",
+        )
 
     # Advantage over the recorded weeks.
     weeks = exp["weeks"]
@@ -372,13 +491,19 @@ def figures(folder: Path, paired: pd.DataFrame, stats_df: pd.DataFrame, sens: pd
         arr = pr[wcols].to_numpy(dtype=float)
         ws = [int(c.rsplit(".w", 1)[1]) for c in wcols]
         ax.plot(ws, np.nanmean(arr, axis=0), "o-")
-        ax.fill_between(ws, np.nanpercentile(arr, 10, axis=0), np.nanpercentile(arr, 90, axis=0), alpha=0.2)
+        ax.fill_between(
+            ws, np.nanpercentile(arr, 10, axis=0), np.nanpercentile(arr, 90, axis=0), alpha=0.2
+        )
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xlabel("week")
         ax.set_ylabel(f"{who}: {target}")
         ax.set_title("Paired advantage over time, all design points (band: 10-90%)")
-        save(fig, "advantage_over_time.png", f"Paired difference in {target} at each recorded week, over "
-                                             f"every design point and replication.")
+        save(
+            fig,
+            "advantage_over_time.png",
+            f"Paired difference in {target} at each recorded week, over "
+            f"every design point and replication.",
+        )
 
     # Sensitivity bars.
     if len(sens):
@@ -399,8 +524,12 @@ def figures(folder: Path, paired: pd.DataFrame, stats_df: pd.DataFrame, sens: pd
         ax.invert_yaxis()
         ax.legend(loc="lower right")
         ax.set_title(f"What decides {who} in {s['measure'].iloc[0]}")
-        save(fig, "sensitivity.png", f"Sensitivity of the paired difference in {s['measure'].iloc[0]} to each "
-                                     f"parameter (SALib).")
+        save(
+            fig,
+            "sensitivity.png",
+            f"Sensitivity of the paired difference in {s['measure'].iloc[0]} to each "
+            f"parameter (SALib).",
+        )
 
     # Time to overtake by design point.
     ot = stats_df[(stats_df["arm"] == first_arm) & (stats_df["measure"] == "overtake_week")]
@@ -415,8 +544,12 @@ def figures(folder: Path, paired: pd.DataFrame, stats_df: pd.DataFrame, sens: pd
         fig.colorbar(sc, ax=ax, label="share of replications that overtake")
         ax.set_ylabel("week (mean over those that do)")
         ax.set_title(f"Time for {comp['a']} to overtake {comp['b']} in cumulative revenue")
-        save(fig, "overtake.png", "Week from which the community side's cumulative revenue stays ahead, by "
-                                  "design point (colour: share of replications in which it ever does).")
+        save(
+            fig,
+            "overtake.png",
+            "Week from which the community side's cumulative revenue stays ahead, by "
+            "design point (colour: share of replications in which it ever does).",
+        )
     return out
 
 
@@ -429,15 +562,28 @@ def _img(path: Path) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(path.stem)}">'
 
 
-def write_report(folder: Path, manifest: dict[str, Any], stats_df: pd.DataFrame, sens: pd.DataFrame,
-                 figs: list[tuple[str, Path]], failures: int) -> Path:
+def write_report(
+    folder: Path,
+    manifest: dict[str, Any],
+    stats_df: pd.DataFrame,
+    sens: pd.DataFrame,
+    figs: list[tuple[str, Path]],
+    failures: int,
+) -> Path:
     """A self-contained report.html (figures embedded) for a sweep folder."""
     exp = manifest["experiment"]
     comp = exp["compare"]
     target, tw = exp["design"]["target"], exp["design"]["target_week"]
-    text = (folder / "experiment.toml").read_text(encoding="utf-8") if (folder / "experiment.toml").exists() else ""
-    question = " ".join(line.lstrip("# ").strip() for line in text.splitlines()
-                        if line.startswith("#")) if text.startswith("#") else ""
+    text = (
+        (folder / "experiment.toml").read_text(encoding="utf-8")
+        if (folder / "experiment.toml").exists()
+        else ""
+    )
+    question = (
+        " ".join(line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#"))
+        if text.startswith("#")
+        else ""
+    )
     if text.startswith("#"):
         lines = []
         for line in text.splitlines():
@@ -445,34 +591,46 @@ def write_report(folder: Path, manifest: dict[str, Any], stats_df: pd.DataFrame,
                 break
             lines.append(line.lstrip("# ").strip())
         question = " ".join(x for x in lines if x)
-    st = stats_df[(stats_df["measure"] == target) & (stats_df["week"] == tw)] if len(stats_df) else stats_df
+    st = (
+        stats_df[(stats_df["measure"] == target) & (stats_df["week"] == tw)]
+        if len(stats_df)
+        else stats_df
+    )
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>commsim sweep: {html.escape(exp['name'])}</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;"
+        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;"
+        "padding:0 1em;"
         "color:#222}table{border-collapse:collapse;font-size:0.85em}td,th{border:1px solid #ccc;"
         "padding:2px 6px;text-align:right}img{max-width:100%;margin:0.5em 0}pre{background:#f6f6f6;"
-        "padding:1em;overflow:auto;font-size:0.85em}.note{background:#eef5ff;padding:0.6em 1em}</style>",
+        "padding:1em;overflow:auto;font-size:0.85em}"
+        ".note{background:#eef5ff;padding:0.6em 1em}</style>",
         "</head><body>",
         f"<h1>Sweep: {html.escape(exp['name'])}</h1>",
         f"<p><b>Question.</b> {html.escape(question)}</p>" if question else "",
         f"<p class='note'><b>Paired comparison:</b> {html.escape(comp['paired'])}. "
         f"{html.escape(manifest['seed_rule'])}.</p>",
-        f"<p>{manifest['points']} design point(s) ({html.escape(exp['design']['kind'])} design over "
+        f"<p>{manifest['points']} design point(s) "
+        f"({html.escape(exp['design']['kind'])} design over "
         f"{len(exp['parameters'])} parameter(s)) x {exp['replications']} replication(s) x "
         f"{len(manifest['arms'])} arm(s) = {manifest['runs']} runs of {exp['steps']} weeks; "
         f"{manifest.get('runs_done', '?')} finished, {failures} failed"
-        f"{' (see failures.csv)' if failures else ''}. Status: {html.escape(str(manifest.get('status')))}. "
+        f"{' (see failures.csv)' if failures else ''}. "
+        f"Status: {html.escape(str(manifest.get('status')))}. "
         f"Headline measure: <b>{html.escape(target)}</b> at week {tw}.</p>",
     ]
     if len(st):
         parts.append("<h2>Where does it win?</h2>")
         n_pts = len(st)
         wins = int((st["p_win"] > 0.5).sum())
-        parts.append(f"<p>{comp['a']} wins in more than half of the replications at {wins} of {n_pts} "
-                     f"design point(s) (mean {target} difference {st['mean'].mean():,.2f}).</p>")
+        parts.append(
+            f"<p>{comp['a']} wins in more than half of the replications at {wins} of {n_pts} "
+            f"design point(s) (mean {target} difference {st['mean'].mean():,.2f}).</p>"
+        )
     for caption, path in figs:
-        parts.append(f"<figure>{_img(path)}<figcaption>{html.escape(caption)}</figcaption></figure>")
+        parts.append(
+            f"<figure>{_img(path)}<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
     if len(sens):
         parts.append("<h2>Sensitivity indices (SALib)</h2>")
         parts.append(sens.to_html(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -485,13 +643,17 @@ def write_report(folder: Path, manifest: dict[str, Any], stats_df: pd.DataFrame,
         parts.append(show.to_html(index=False, float_format=lambda v: f"{v:,.3f}"))
     parts += [
         "<h2>Reproduce</h2>",
-        f"<pre>commsim sweep {html.escape(manifest.get('experiment_file', 'EXPERIMENT.toml'))} --out NEW_DIR\n"
+        f"<pre>commsim sweep {html.escape(manifest.get('experiment_file', 'EXPERIMENT.toml'))} "
+        "--out NEW_DIR\n"
         f"commsim report {html.escape(str(folder))}</pre>",
         f"<p>Package {html.escape(str(manifest.get('package_version')))}, Mesa "
         f"{html.escape(str(manifest.get('mesa_version')))}, experiment SHA-256 "
         f"<code>{html.escape(manifest['experiment_sha256'])}</code>, started "
-        f"{html.escape(str(manifest.get('started')))}, finished {html.escape(str(manifest.get('finished')))}.</p>",
-        "<h2>Experiment file</h2>", f"<pre>{html.escape(text)}</pre>", "</body></html>",
+        f"{html.escape(str(manifest.get('started')))}, finished "
+        f"{html.escape(str(manifest.get('finished')))}.</p>",
+        "<h2>Experiment file</h2>",
+        f"<pre>{html.escape(text)}</pre>",
+        "</body></html>",
     ]
     path = folder / "report.html"
     storage.write_text(path, "\n".join(parts))

@@ -33,7 +33,9 @@ def test_simulated_adoption_docks_with_discrete_recursion_at_20000():
     mean = curves.mean(axis=0)
     rec = discrete_bass(P, Q, weeks)
     gap = np.abs(mean - rec)
-    assert gap.max() < 0.02, f"week {gap.argmax()}: simulated {mean[gap.argmax()]:.4f} vs {rec[gap.argmax()]:.4f}"
+    assert gap.max() < 0.02, (
+        f"week {gap.argmax()}: simulated {mean[gap.argmax()]:.4f} vs {rec[gap.argmax()]:.4f}"
+    )
     # The closed form is a different curve at a one-week step: the model must not match it
     # better than the recursion does (it tracks the weekly model, not the continuous one).
     closed = closed_form_bass(P, Q, np.arange(weeks + 1))
@@ -79,17 +81,48 @@ def test_weekly_coefficients_follow_the_fitted_curve():
 
 
 def test_dock_cli_json_keys_and_pass(capsys):
-    rc = cli(["dock", "--customers", "2000", "--replications", "4", "--ladder-replications", "2",
-              "--sizes", "500,5000", "--weeks", "30", "--json"])
+    rc = cli(
+        [
+            "dock",
+            "--customers",
+            "2000",
+            "--replications",
+            "4",
+            "--ladder-replications",
+            "2",
+            "--sizes",
+            "500,5000",
+            "--weeks",
+            "30",
+            "--json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"p", "q", "customers", "replications", "weeks", "simulated", "discrete_bass",
-                        "closed_form", "max_error_discrete", "max_error_closed_form", "error_by_customers",
-                        "half_adoption_week_by_network", "verdict"}
+    assert set(out) == {
+        "p",
+        "q",
+        "customers",
+        "replications",
+        "weeks",
+        "simulated",
+        "discrete_bass",
+        "closed_form",
+        "max_error_discrete",
+        "max_error_closed_form",
+        "error_by_customers",
+        "half_adoption_week_by_network",
+        "verdict",
+    }
     assert rc == 0 and out["verdict"] == "pass"
     assert len(out["simulated"]) == len(out["weeks"]) == 31
     assert out["max_error_discrete"] < out["max_error_closed_form"]
-    assert set(out["half_adoption_week_by_network"]) == {"complete", "random", "scale_free", "small_world",
-                                                         "ring_lattice"}
+    assert set(out["half_adoption_week_by_network"]) == {
+        "complete",
+        "random",
+        "scale_free",
+        "small_world",
+        "ring_lattice",
+    }
 
 
 def test_dock_cli_bad_flag_exits_2(capsys):
@@ -102,8 +135,10 @@ def test_dock_cli_bad_flag_exits_2(capsys):
 
 
 def _write(path, df):
-    path.write_text("period,adoptions\n" + "".join(f"{int(p)},{a:.3f}\n" for p, a in
-                                                   zip(df["period"], df["adoptions"], strict=True)))
+    path.write_text(
+        "period,adoptions\n"
+        + "".join(f"{int(p)},{a:.3f}\n" for p, a in zip(df["period"], df["adoptions"], strict=True))
+    )
     return path
 
 
@@ -115,18 +150,26 @@ def test_calibrate_json_keys_and_synthetic_recovery(tmp_path, capsys):
     assert set(out) == {"p", "q", "m", "p_se", "q_se", "m_se", "r2", "peak_period", "n_periods"}
     assert out["n_periods"] == 16
     for name, true in (("p", p), ("q", q), ("m", m)):
-        assert abs(out[name] - true) <= 2.5 * out[f"{name}_se"], (name, out[name], true, out[f"{name}_se"])
+        assert abs(out[name] - true) <= 2.5 * out[f"{name}_se"], (
+            name,
+            out[name],
+            true,
+            out[f"{name}_se"],
+        )
     assert out["r2"] > 0.95
     assert out["peak_period"] == pytest.approx(math.log(q / p) / (p + q), abs=0.5)
 
 
-@pytest.mark.parametrize("content, word", [
-    ("period,sales\n1,1\n2,2\n3,3\n4,4\n", "adoptions"),                # missing column
-    ("period,adoptions\n1,1\n2,2\n3,3\n", "4"),                          # fewer than 4 periods
-    ("period,adoptions\n1,1\n2,-2\n3,3\n4,4\n", "negative"),
-    ("period,adoptions\n1,1\n2,two\n3,3\n4,4\n", "non-numeric"),
-    ("period,adoptions\n1,0\n2,0\n3,0\n4,0\n", "zero"),
-])
+@pytest.mark.parametrize(
+    "content, word",
+    [
+        ("period,sales\n1,1\n2,2\n3,3\n4,4\n", "adoptions"),  # missing column
+        ("period,adoptions\n1,1\n2,2\n3,3\n", "4"),  # fewer than 4 periods
+        ("period,adoptions\n1,1\n2,-2\n3,3\n4,4\n", "negative"),
+        ("period,adoptions\n1,1\n2,two\n3,3\n4,4\n", "non-numeric"),
+        ("period,adoptions\n1,0\n2,0\n3,0\n4,0\n", "zero"),
+    ],
+)
 def test_calibrate_bad_data_exits_2_with_one_line(tmp_path, capsys, content, word):
     csv = tmp_path / "bad.csv"
     csv.write_text(content)
@@ -147,8 +190,24 @@ def test_calibrate_scenario_out_reproduces_curve_and_refuses_to_overwrite(tmp_pa
     p, q, m = 0.03, 0.5, 8_000.0
     csv = _write(tmp_path / "weekly.csv", synthetic_series(p, q, m, 14, noise_sd=10.0, rng=3))
     out_file = tmp_path / "calibrated.toml"
-    assert cli(["calibrate", str(csv), "--json", "--scenario-out", str(out_file), "--weeks-per-period", "4",
-                "--customers", "4000", "--replications", "2"]) == 0
+    assert (
+        cli(
+            [
+                "calibrate",
+                str(csv),
+                "--json",
+                "--scenario-out",
+                str(out_file),
+                "--weeks-per-period",
+                "4",
+                "--customers",
+                "4000",
+                "--replications",
+                "2",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     sc = out["scenario"]
     data = tomllib.loads(out_file.read_text())

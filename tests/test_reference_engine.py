@@ -82,12 +82,13 @@ def test_engines_agree_on_key_measures(runs):
     for strategy in STRATEGIES:
         for week in CHECK_WEEKS:
             for m in MEASURES:
-                a, b = fast.loc[(strategy, week), ("mean", m)], ref.loc[(strategy, week), ("mean", m)]
-                sa, sb = fast.loc[(strategy, week), ("sem", m)], ref.loc[(strategy, week), ("sem", m)]
+                key = (strategy, week)
+                a, b = fast.loc[key, ("mean", m)], ref.loc[key, ("mean", m)]
+                sa, sb = fast.loc[key, ("sem", m)], ref.loc[key, ("sem", m)]
                 half = z * np.hypot(sa, sb)
                 if not abs(a - b) <= half + 1e-12:
-                    failures.append(f"{strategy} week {week} {m}: fast {a:.4g} vs reference {b:.4g} "
-                                    f"(allowed difference {half:.3g})")
+                    failures.append(f"{strategy} week {week} {m}: fast {a:.4g} vs reference "
+                                    f"{b:.4g} (allowed difference {half:.3g})")
     assert not failures, "\n".join(failures)
 
 

@@ -9,12 +9,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
-from sim.compare import format_comparison
-from sim.plots import run_figures
-from sim.report import run_report
-from sim.runner import Results, run_scenario
 from sim.scenario import arms, load_scenario, to_toml
 from sim.storage import (
     new_results_dir,
@@ -25,6 +21,9 @@ from sim.storage import (
     write_parquet,
     write_text,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.runner import Results
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -47,6 +46,9 @@ def scenario_overrides(args: argparse.Namespace) -> list[str]:
 
 def write_results(results: Results, out: Path, started: str, quiet_figures: bool = False) -> Path:
     """Write a run's results folder atomically: built beside ``out``, then renamed into place."""
+    from sim.plots import run_figures
+    from sim.report import run_report
+
     tmp = out.with_name(f".{out.name}.part-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -91,6 +93,11 @@ def write_results(results: Results, out: Path, started: str, quiet_figures: bool
 
 def main(args: argparse.Namespace) -> int:
     """Run the scenario, write the folder, print the comparison and the folder's path."""
+    from tqdm import tqdm
+
+    from sim.compare import format_comparison
+    from sim.runner import run_scenario
+
     scenario = load_scenario(args.scenario, scenario_overrides(args))
     out = new_results_dir(scenario.name, args.out)
     started = utc_now()

@@ -11,16 +11,29 @@ from sim.sweep import EXIT_SOME_FAILED, run_sweep
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Flags of ``commsim sweep``."""
     p.add_argument("experiment", help="experiment file (TOML), e.g. experiments/smoke.toml")
-    p.add_argument("--out", metavar="DIR",
-                   help="results folder (default results/<name>-<UTC timestamp>); never overwritten")
-    p.add_argument("--workers", type=int, metavar="N",
-                   help="worker processes (default: one per core; with --scheduler local: workers "
-                        "of the local cluster)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run on a Dask cluster: tcp://HOST:PORT, or 'local' for a LocalCluster on 127.0.0.1")
-    p.add_argument("--resume", action="store_true",
-                   help="complete the interrupted sweep in --out DIR (only missing runs; the experiment "
-                        "file must be unchanged)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="results folder (default results/<name>-<UTC timestamp>); never overwritten",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per core; with --scheduler local: workers "
+        "of the local cluster)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: tcp://HOST:PORT, or 'local' for a LocalCluster on 127.0.0.1",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="complete the interrupted sweep in --out DIR (only missing runs; the experiment "
+        "file must be unchanged)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -32,9 +45,15 @@ def main(args: argparse.Namespace) -> int:
     done = len(done_runs(folder))
     failed = len(gather_failures(folder))
     if outcome.interrupted:
-        print(f"commsim sweep: interrupted: {done} of {outcome.total} runs stored in {folder}; "
-              f"complete it with: commsim sweep {args.experiment} --out {folder} --resume", file=sys.stderr)
+        print(
+            f"commsim sweep: interrupted: {done} of {outcome.total} runs stored in {folder}; "
+            f"complete it with: commsim sweep {args.experiment} --out {folder} --resume",
+            file=sys.stderr,
+        )
         return 130
-    print(f"{folder}: {done} of {outcome.total} runs done ({outcome.ran} now, {outcome.seconds:.1f} s)"
-          f"{f', {failed} failed (see failures.csv)' if failed else ''}; report: {folder / 'report.html'}")
+    print(
+        f"{folder}: {done} of {outcome.total} runs done ({outcome.ran} now, "
+        f"{outcome.seconds:.1f} s){f', {failed} failed (see failures.csv)' if failed else ''}; "
+        f"report: {folder / 'report.html'}"
+    )
     return EXIT_SOME_FAILED if failed else 0
