@@ -68,7 +68,7 @@ class Business(mesa.Agent):
     def active_customers(self) -> int:
         """Customers who bought within the active window."""
         m = self.model
-        return int((m.last_purchase[:, self.index] > m.week - m.churn_window[self.index]).sum())
+        return int(m.active_mask()[:, self.index].sum())
 
     def __repr__(self) -> str:
         return f"Business({self.name!r}, cash={self.cash:.0f}, alive={self.alive})"

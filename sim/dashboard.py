@@ -325,10 +325,9 @@ def scale_money(raw: dict[str, Any], f: float) -> None:
     for cat in raw["categories"].values():
         cat["fixed_cost"] *= f
     for b in raw["businesses"]:
-        b["cash"] *= f
-        b["credit_line"] *= f
-        if b["fixed_cost"] >= 0:
-            b["fixed_cost"] *= f
+        for key in ("cash", "credit_line", "fixed_cost"):
+            if b.get(key, -1) >= 0:  # negative: derived from the (scaled) fixed costs
+                b[key] *= f
     for strat in raw["strategies"].values():
         strat["ad_budget"] *= f
     raw["economy"]["owner_week_value"] *= f
@@ -807,7 +806,7 @@ def chart_spec(ws: Workshop) -> dict[str, Any]:
             y["scale"] = {"domain": [-100, 100]}
         panels.append(
             {
-                "title": subject + title if ws.side_by_side else title,
+                "title": subject + title.replace(" per business", "") if ws.side_by_side else title,
                 "width": 270,
                 "height": 150,
                 "layer": [
@@ -866,6 +865,8 @@ def chart_spec(ws: Workshop) -> dict[str, Any]:
     )
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        # SVG (not canvas): shock labels are text in the page; no action menu (links to the web)
+        "usermeta": {"embedOptions": {"renderer": "svg", "actions": False}},
         "datasets": {"series": rows, "channels": bars, "shocks": marks},
         "concat": panels,
         "columns": 3,

@@ -23,7 +23,7 @@ COUNT_COLUMNS = ("new_customers", "new_from_ads", "new_from_community", "new_fro
                  "new_from_referral", "new_from_partner", "new_from_walk_in", "churned", "purchases",
                  "cut_backs", "partner_referrals_given", "partner_referrals_received")
 MONEY_COLUMNS = ("revenue", "profit", "cash", "goods_cost", "fixed_cost", "ad_cost", "community_cost")
-COLUMNS = ("alive", "customers_active", "cumulative_customers", *COUNT_COLUMNS, *MONEY_COLUMNS,
+COLUMNS = ("alive", "closed_by_market", "customers_active", "cumulative_customers", *COUNT_COLUMNS, *MONEY_COLUMNS,
            "price", "retention_rate", "promoter_score", "promoters", "detractors", "clv_estimate",
            "clv_realised", "trust_mean", "social_capital", "partners", "community_value", "sroi",
            "ad_reach", "ad_contacts", "community_contacts")
@@ -117,6 +117,7 @@ class Recorder:
         week = m.week
         active = m.active_mask()
         d["alive"][t] = m.alive
+        d["closed_by_market"][t] = [r == "market" for r in m.exit_reason]
         d["customers_active"][t] = active.sum(axis=0)
         d["cumulative_customers"][t] = (m.first_purchase >= 0).sum(axis=0)
         new = m.first_purchase == week
@@ -196,6 +197,7 @@ class Recorder:
         for c in COLUMNS:
             df[c] = self.data[c][:t].reshape(-1)
         df["alive"] = df["alive"].astype(bool)
+        df["closed_by_market"] = df["closed_by_market"].astype(bool)
         for c in ("customers_active", "cumulative_customers", *COUNT_COLUMNS, "promoters", "detractors", "partners",
                   "ad_contacts", "community_contacts"):
             df[c] = df[c].astype(np.int64)

@@ -35,8 +35,9 @@ CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in
 """Channel names, codes 1-6 (0: not yet aware / not a customer)."""
 
 NEVER = np.int16(-1)
-STREAMS = ("population", "network", "businesses", "ads", "community", "needs", "choice",
-           "cutback", "walk_in", "experience", "word_of_mouth", "warnings", "partners", "shocks")
+STREAMS = ("population", "network", "businesses", "ads", "community", "needs", "experience",
+           "word_of_mouth", "tie_kind", "warnings", "partners", "shocks", "owner_exit")
+"""Named random streams; choice, cut-back and walk-in have one stream per category."""
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
@@ -79,6 +80,7 @@ class CommunityModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         self.rngs = {name: stream(seed, name) for name in STREAMS}
+        self._cat_rngs: dict[str, tuple[np.random.Generator, ...]] = {}
         self.week = 0
         self.run_config = data["run"]
         self.beh = data["behaviour"]
@@ -166,6 +168,7 @@ class CommunityModel(mesa.Model):
         self.opens = np.zeros(0, dtype=np.int32)
         self.alive = np.zeros(0, dtype=bool)
         self.closed_week = np.zeros(0, dtype=np.int32)
+        self.exit_reason: list[str] = []
         self.weeks_below = np.zeros(0, dtype=np.int32)
         n = self.n_customers
         self.contact = np.zeros((n, 0), dtype=np.int8)
@@ -228,13 +231,17 @@ class CommunityModel(mesa.Model):
             (c["unit_cost"] if r["unit_cost"] < 0 else r["unit_cost"]) for r, c in zip(rows, cats, strict=True)]])
         self.fixed_cost = np.concatenate([self.fixed_cost, [
             (c["fixed_cost"] if r["fixed_cost"] < 0 else r["fixed_cost"]) for r, c in zip(rows, cats, strict=True)]])
-        self.cash = np.concatenate([self.cash, [r["cash"] for r in rows]])
-        self.credit_line = np.concatenate([self.credit_line, [r["credit_line"] for r in rows]])
+        fixed = self.fixed_cost[-k:]
+        self.cash = np.concatenate([self.cash, [
+            r["cash"] if r["cash"] >= 0 else r.get("reserve_weeks", 13.0) * f for r, f in zip(rows, fixed, strict=True)]])
+        self.credit_line = np.concatenate([self.credit_line, [
+            r["credit_line"] if r["credit_line"] >= 0 else 4.0 * f for r, f in zip(rows, fixed, strict=True)]])
         self.consistency = np.concatenate([self.consistency, np.zeros(k)])
         self.business_hood = np.concatenate([self.business_hood, [r["neighbourhood"] for r in rows]]).astype(np.int32)
         self.opens = np.concatenate([self.opens, [r["opens"] for r in rows]]).astype(np.int32)
         self.alive = np.concatenate([self.alive, np.zeros(k, dtype=bool)])
         self.closed_week = np.concatenate([self.closed_week, np.full(k, -1)]).astype(np.int32)
+        self.exit_reason += [""] * k
         self.weeks_below = np.concatenate([self.weeks_below, np.zeros(k, dtype=np.int32)])
 
         def widen(a: np.ndarray, fill) -> np.ndarray:
@@ -384,7 +391,7 @@ class CommunityModel(mesa.Model):
         self.lockdown = any(s.stops_engagement(w) for s in self.shocks)
         for shock in self.shocks:  # a chain store with a duration leaves
             if isinstance(shock, ChainStore) and shock.duration > 0 and w == shock.start + shock.duration:
-                self._close(shock.slot)  # type: ignore[attr-defined]
+                self._close(shock.slot, "shock")  # type: ignore[attr-defined]
         opening = (~self.alive) & (self.opens <= w) & (self.closed_week < 0)
         self.alive |= opening
         for b in np.flatnonzero(opening):
@@ -469,13 +476,13 @@ class CommunityModel(mesa.Model):
     def _purchases(self) -> dict[str, np.ndarray]:
         """Who buys from whom this week, at what price (arrays of equal length)."""
         beh = self.beh
-        rng_need, rng_choice = self.rngs["needs"], self.rngs["choice"]
-        rng_cut, rng_walk = self.rngs["cutback"], self.rngs["walk_in"]
+        rng_need = self.rngs["needs"]
         n = self.n_customers
         out_c, out_b, new_walk = [], [], []
         cut_total = np.zeros(self.n_businesses, dtype=np.int64)
         budget_scale = self.config.data["population"]["budget_mean"] / self.budget
         for k in range(self.n_categories):
+            rng_choice, rng_cut, rng_walk = self._category_streams(k)
             shops = np.flatnonzero(self.alive & (self.business_category == k))
             draws = rng_need.random(n, dtype=np.float32)
             if len(shops) == 0:
@@ -525,6 +532,13 @@ class CommunityModel(mesa.Model):
         self.cut_backs = cut_total
         return {"customer": c, "business": b, "price": self.price[b]}
 
+    def _category_streams(self, k: int) -> tuple[np.random.Generator, ...]:
+        """Choice, cut-back and walk-in streams of one category, so categories do not shift each other."""
+        name = self.category_names[k]
+        if name not in self._cat_rngs:
+            self._cat_rngs[name] = tuple(stream(self.seed, f"{m}:{name}") for m in ("choice", "cutback", "walk_in"))
+        return self._cat_rngs[name]
+
     # 4 ----------------------------------------------------------------------------------
     def _experience(self, buys: dict[str, np.ndarray]) -> None:
         beh = self.beh
@@ -569,7 +583,7 @@ class CommunityModel(mesa.Model):
 
     def active_mask(self) -> np.ndarray:
         """Customer x business: bought within the business's churn window."""
-        return self.last_purchase > (self.week - self.churn_window)[None, :]
+        return (self.last_purchase >= 0) & (self.last_purchase > (self.week - self.churn_window)[None, :])
 
     def _word_of_mouth(self) -> None:
         beh = self.beh
@@ -587,7 +601,7 @@ class CommunityModel(mesa.Model):
             hit = (u[hr] < hv) & self.alive[hc]
             rows, cols = hr[hit], hc[hit]
             # Which kind of tie carried it: drawn in proportion to the weak ties' share.
-            by_weak = self.rngs["word_of_mouth"].random(len(rows)) < weak_share[hit]
+            by_weak = self.rngs["tie_kind"].random(n)[rows] < weak_share[hit]
             self._contact(rows, cols, WORD_OF_MOUTH, beh["word_of_mouth_trust"])
             self.last_recommendation[rows, cols] = self.week
             self.recommended_by_weak_tie[rows, cols] = by_weak
@@ -598,7 +612,7 @@ class CommunityModel(mesa.Model):
         if beh["negative_word_of_mouth"] > 0 and detractors.any():
             exposure = self.network.spread(sp.csr_matrix(detractors, dtype=np.float32))
             warned = self._probabilities(exposure, beh["negative_word_of_mouth"])
-            hit = self.rngs["warnings"].random(len(warned.data)) < warned.data
+            hit = self.rngs["warnings"].random(n)[warned.row] < warned.data
             rows, cols = warned.row[hit], warned.col[hit]
             self.trust[rows, cols] *= np.float32(1.0 - beh["warning_trust_loss"])
         # Trust fades back towards a stranger's without contact.
@@ -673,15 +687,19 @@ class CommunityModel(mesa.Model):
         below = self.alive & (self.cash < -self.credit_line)
         self.weeks_below = np.where(below, self.weeks_below + 1, 0)
         for i in np.flatnonzero(self.weeks_below >= self.eco["closure_weeks"]):
-            self._close(i)
+            self._close(i, "market")
+        leaving = self.alive & (self.rngs["owner_exit"].random(nb) < self.eco["owner_exit"])
+        for i in np.flatnonzero(leaving):
+            self._close(i, "owner")
         return {"revenue": revenue, "units": units, "goods_cost": goods, "fixed_cost": fixed,
                 "ad_cost": ads, "community_cost": community, "profit": profit}
 
-    def _close(self, b: int) -> None:
-        """Close a business: its regulars must choose anew."""
+    def _close(self, b: int, reason: str = "market") -> None:
+        """Close a business (``reason``: market, owner or shock): its regulars must choose anew."""
         if not self.alive[b] and self.closed_week[b] >= 0:
             return
         self.alive[b] = False
         self.closed_week[b] = self.week
+        self.exit_reason[b] = reason
         k = self.business_category[b]
         self.patron[self.patron[:, k] == b, k] = -1

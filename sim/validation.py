@@ -622,7 +622,7 @@ def section_referral(reps: int, log: Any) -> Section:
         [
             {
                 "measure": "retention advantage of referred customers",
-                "published": "higher, persists (≈ 4-5 points)",
+                "published": "higher, and the gap persists",
                 MODEL_COL: f"26 weeks: {fmt_ci(stats['ret26'], 1, True)}; 52 weeks: "
                 f"{fmt_ci(stats['ret52'], 1, True)}",
             },
