@@ -300,8 +300,10 @@ class ReferenceBusiness(mesa.Agent):
         self.quality = min(max(drawn, 0.0), 1.0)
         self.unit_cost = cat["unit_cost"] if row["unit_cost"] < 0 else row["unit_cost"]
         self.fixed_cost = cat["fixed_cost"] if row["fixed_cost"] < 0 else row["fixed_cost"]
-        self.cash = row["cash"]
-        self.credit_line = row["credit_line"]
+        # Negative cash or credit line: sized from the fixed costs (weeks of reserve; 4 weeks).
+        reserve = row.get("reserve_weeks", 13.0)
+        self.cash = row["cash"] if row["cash"] >= 0 else reserve * self.fixed_cost
+        self.credit_line = row["credit_line"] if row["credit_line"] >= 0 else 4.0 * self.fixed_cost
         self.opens = row["opens"]
         # A customer who has not bought for ``active_window`` of the category's purchase
         # intervals (at least 4 weeks) has churned.
@@ -401,6 +403,11 @@ class ReferenceBusiness(mesa.Agent):
         self.weeks_below = self.weeks_below + 1 if below else 0
         if self.weeks_below >= m.eco["closure_weeks"]:
             m.close(self)
+
+    def maybe_exit(self) -> None:
+        """An open business's owner may give up for reasons outside the model."""
+        if self.alive and self.model.random.random() < self.model.eco.get("owner_exit", 0.0):
+            self.model.close(self)
 
     # --- stage 8 --------------------------------------------------------------------------
     def record(self) -> None:
@@ -555,6 +562,7 @@ class ReferenceModel(mesa.Model):
         self.businesses.shuffle_do("refer")
         self._reciprocity()
         self.businesses.do("account")
+        self.businesses.do("maybe_exit")
         self.businesses.do("record")
 
     def _apply_shocks(self) -> None:

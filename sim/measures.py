@@ -125,7 +125,8 @@ class Recorder:
         acquired = np.where(new, m.acquired, 0)
         for code, name in enumerate(("ads", "community", "word_of_mouth", "referral", "partner", "walk_in"), 1):
             d[f"new_from_{name}"][t] = (acquired == code).sum(axis=0)
-        d["churned"][t] = (m.last_purchase == (week - m.churn_window)[None, :]).sum(axis=0)
+        lapsed = week - m.churn_window  # weeks of last purchase that lapse this week (>= 1 or none)
+        d["churned"][t] = ((m.last_purchase == lapsed[None, :]) & (lapsed[None, :] >= 1)).sum(axis=0)
         d["purchases"][t] = money["units"]
         d["cut_backs"][t] = m.cut_backs
         d["partner_referrals_given"][t] = referred.sum(axis=1)

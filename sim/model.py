@@ -17,6 +17,7 @@ import zlib
 from typing import Any
 
 import mesa
+from mesa.agentset import AgentSet
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import brentq
@@ -35,9 +36,10 @@ CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in
 """Channel names, codes 1-6 (0: not yet aware / not a customer)."""
 
 NEVER = np.int16(-1)
-STREAMS = ("population", "network", "businesses", "ads", "community", "needs", "experience",
-           "word_of_mouth", "tie_kind", "warnings", "partners", "shocks", "owner_exit")
-"""Named random streams; choice, cut-back and walk-in have one stream per category."""
+STREAMS = ("population", "network", "businesses", "ads", "community", "needs", "word_of_mouth",
+           "tie_kind", "warnings", "shocks", "owner_exit")
+"""Named random streams; choice, cut-back, walk-in and experience have one stream per category,
+partner referrals one per business."""
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
@@ -80,7 +82,7 @@ class CommunityModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         self.rngs = {name: stream(seed, name) for name in STREAMS}
-        self._cat_rngs: dict[str, tuple[np.random.Generator, ...]] = {}
+        self._cat_rngs: dict[str, Any] = {}
         self.week = 0
         self.run_config = data["run"]
         self.beh = data["behaviour"]
@@ -100,7 +102,7 @@ class CommunityModel(mesa.Model):
         self._hood_starts = np.concatenate([[0], np.cumsum(self._hood_sizes)[:-1]])
         self._strategy_objects = self._build_strategies(data, strategies or {})
         self._build_businesses(data)
-        self._customer_agents: mesa.AgentSet | None = None
+        self._customer_agents: AgentSet | None = None
         self.recorder = measures.Recorder(self)
 
     # ------------------------------------------------------------------ construction
@@ -300,10 +302,10 @@ class CommunityModel(mesa.Model):
 
     # ------------------------------------------------------------------ public helpers
     @property
-    def customers(self) -> mesa.AgentSet:
+    def customers(self) -> AgentSet:
         """Customer agents (views of the arrays), created on first use: costly for large towns."""
         if self._customer_agents is None:
-            self._customer_agents = mesa.AgentSet([Customer(self, i) for i in range(self.n_customers)],
+            self._customer_agents = AgentSet([Customer(self, i) for i in range(self.n_customers)],
                                                   random=self.random)
         return self._customer_agents
 
@@ -482,7 +484,7 @@ class CommunityModel(mesa.Model):
         cut_total = np.zeros(self.n_businesses, dtype=np.int64)
         budget_scale = self.config.data["population"]["budget_mean"] / self.budget
         for k in range(self.n_categories):
-            rng_choice, rng_cut, rng_walk = self._category_streams(k)
+            rng_choice, rng_cut, rng_walk, _ = self._category_streams(k)
             shops = np.flatnonzero(self.alive & (self.business_category == k))
             draws = rng_need.random(n, dtype=np.float32)
             if len(shops) == 0:
@@ -533,10 +535,11 @@ class CommunityModel(mesa.Model):
         return {"customer": c, "business": b, "price": self.price[b]}
 
     def _category_streams(self, k: int) -> tuple[np.random.Generator, ...]:
-        """Choice, cut-back and walk-in streams of one category, so categories do not shift each other."""
+        """Choice, cut-back, walk-in and experience streams of one category (they do not shift each other)."""
         name = self.category_names[k]
         if name not in self._cat_rngs:
-            self._cat_rngs[name] = tuple(stream(self.seed, f"{m}:{name}") for m in ("choice", "cutback", "walk_in"))
+            self._cat_rngs[name] = tuple(stream(self.seed, f"{m}:{name}")
+                                         for m in ("choice", "cutback", "walk_in", "experience"))
         return self._cat_rngs[name]
 
     # 4 ----------------------------------------------------------------------------------
@@ -548,7 +551,12 @@ class CommunityModel(mesa.Model):
         returning = self.first_purchase[c, b] >= 0
         personal = np.array([s.personalisation for s in self.business_strategy])[b]
         over_price = np.maximum(0.0, buys["price"] / self.usual_price[b] - 1.0)
-        noise = self.rngs["experience"].normal(0.0, beh["experience_noise"], len(c)) if beh["experience_noise"] else 0.0
+        noise = np.zeros(len(c))
+        if beh["experience_noise"]:
+            cats = self.business_category[b]
+            for k in np.unique(cats):  # one stream per category, so categories do not shift each other
+                where = np.flatnonzero(cats == k)
+                noise[where] = self._category_streams(k)[3].normal(0.0, beh["experience_noise"], len(where))
         e = np.clip(self.quality[b] + beh["personalisation_gain"] * personal * returning
                     - beh["price_disappointment"] * over_price + noise, 0.0, 1.0).astype(np.float32)
         t = self.trust[c, b]
@@ -582,8 +590,9 @@ class CommunityModel(mesa.Model):
         return np.clip(np.ceil(weeks), 4, 32000).astype(np.int64)
 
     def active_mask(self) -> np.ndarray:
-        """Customer x business: bought within the business's churn window."""
-        return (self.last_purchase >= 0) & (self.last_purchase > (self.week - self.churn_window)[None, :])
+        """Customer x business: bought within the business's churn window, and it is open."""
+        recent = self.last_purchase > (self.week - self.churn_window)[None, :]
+        return (self.last_purchase >= 0) & recent & self.alive[None, :]
 
     def _word_of_mouth(self) -> None:
         beh = self.beh
@@ -634,7 +643,6 @@ class CommunityModel(mesa.Model):
         nb = self.n_businesses
         given = np.zeros((nb, nb))
         served = np.bincount(buys["business"], minlength=nb).astype(float)
-        rng = self.rngs["partners"]
         rates = np.array([s.partner_referrals for s in self.business_strategy])
         eligible = self.partner_eligible & self.alive[:, None] & self.alive[None, :]
         if eligible.any():
@@ -646,7 +654,7 @@ class CommunityModel(mesa.Model):
                     p = rates[b] * self.partner_willingness[b, c]
                     if p <= 0:
                         continue
-                    sent = customers[rng.random(len(customers)) < p]
+                    sent = customers[self._partner_stream(b).random(len(customers)) < p]
                     if len(sent) == 0:
                         continue
                     given[b, c] = len(sent)
@@ -665,6 +673,13 @@ class CommunityModel(mesa.Model):
         self.partner_willingness[judged] += lr * (ratio[judged] - self.partner_willingness[judged])
         self.referrals_given += given
         return given
+
+    def _partner_stream(self, b: int) -> np.random.Generator:
+        """The referral draws of one business (so one business's sales do not shift another's)."""
+        name = f"partners:{self.business_name[b]}"
+        if name not in self._cat_rngs:
+            self._cat_rngs[name] = stream(self.seed, name)
+        return self._cat_rngs[name]
 
     # 7 ----------------------------------------------------------------------------------
     def _accounting(self, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -107,7 +107,8 @@ _TABLE = [
     # --- [economy] -------------------------------------------------------------------------
     _p("economy.ad_cost_per_reach", 2.0, "float", 1e-6, 1e6, "currency per customer reached",
        "cost of reaching one customer with advertising for a week",
-       "local print/social CPM of a few currency units per thousand views, several views per reach"),
+       "many paid views per customer who takes the business in; " + _CALIB
+       + "; the strategy comparison is sensitive to it (docs/VALIDATION.md)"),
     _p("economy.owner_week_value", 1200.0, "float", 0.0, 1e7, "currency per week",
        "value of a full week of the owner's time, charged for time spent on community work"),
     _p("economy.walk_in", 0.05, "float", 0.0, 1.0, "probability per week",

@@ -346,3 +346,16 @@ def test_bass_docking_stays_within_002_of_the_discrete_recursion():
     simulated = results.timeseries.groupby("step")["cumulative_customers"].mean().to_numpy() / n
     expected = discrete_bass(0.03, 0.38, len(simulated))[1:]
     assert np.abs(simulated - expected).max() < 0.02
+
+
+def test_agents_are_views_of_the_arrays():
+    m = CommunityModel(small(customers=300, steps=5), seed=1)
+    m.run(5)
+    customers = m.customers
+    assert len(customers) == 300 and len(m.businesses) == 12
+    c = m.customer(7)
+    assert c.budget == pytest.approx(float(m.budget[7]))
+    assert np.array_equal(c.trust, m.trust[7])
+    b = m.businesses[3]
+    assert b.cash == pytest.approx(float(m.cash[3])) and b.name == m.business_name[3]
+    assert b.active_customers == int(m.active_mask()[:, 3].sum())

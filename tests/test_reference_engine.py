@@ -11,10 +11,10 @@ Deliberate differences allowed for (see the reference's docstring): sequential a
 different random streams change nothing in distribution in the customer stages; partner
 referrals go in random business order in the reference, which only matters for referrals
 passed on through a chain of partners (a second-order effect, far inside the intervals here).
-Every business gets a credit line it cannot exhaust, so none closes: closure is a threshold on
-accumulated cash, which turns small differences into all-or-nothing ones and would make the
-comparison about survival, not the weekly rules. A check on the width of the intervals keeps
-the test able to fail: with too few seeds any two engines would "agree".
+Every business gets a credit line it cannot exhaust and no owner quits, so none closes:
+closure is a threshold on accumulated cash, which turns small differences into all-or-nothing
+ones and would make the comparison about survival, not the weekly rules. A check on the width
+of the intervals keeps the test able to fail: with too few seeds any two engines would "agree".
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ STRATEGIES = ("community", "transactional")
 def small_town():
     overrides = [f"population.customers={CUSTOMERS}", f"run.steps={WEEKS}"]
     overrides += [f"businesses.{i}.credit_line=1e12" for i in range(12)]
+    overrides += ["economy.owner_exit=0"]
     return load_scenario(ROOT / "scenarios" / "baseline.toml", overrides)
 
 
