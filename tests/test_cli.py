@@ -155,3 +155,18 @@ def test_bad_flags_give_one_line_and_exit_2(args, expected, tmp_path):
 def test_missing_scenario_file():
     r = commsim("run", "no/such.toml")
     assert r.returncode == 2 and "no/such.toml: no such file" in r.stderr
+
+
+def test_report_rebuilds_figures_and_page_from_stored_results(tmp_path):
+    out = tmp_path / "res"
+    assert commsim("run", "scenarios/baseline.toml", "--out", str(out), *SMALL).returncode == 0
+    tables = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
+    (out / "report.html").unlink()
+    for png in (out / "figures").glob("*.png"):
+        png.unlink()
+    r = commsim("report", str(out))
+    assert r.returncode == 0, r.stderr
+    assert (out / "report.html").is_file() and (out / "figures" / "overview.png").is_file()
+    assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == tables
+    bad = commsim("report", str(tmp_path / "nothing"))
+    assert bad.returncode == 2 and "no such results folder" in bad.stderr
