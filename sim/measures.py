@@ -119,12 +119,10 @@ class Recorder:
         d["alive"][t] = m.alive
         d["closed_by_market"][t] = [r == "market" for r in m.exit_reason]
         d["customers_active"][t] = active.sum(axis=0)
-        d["cumulative_customers"][t] = (m.first_purchase >= 0).sum(axis=0)
-        new = m.first_purchase == week
-        d["new_customers"][t] = new.sum(axis=0)
-        acquired = np.where(new, m.acquired, 0)
+        d["cumulative_customers"][t] = m.customers_won
+        d["new_customers"][t] = m.new_by_channel.sum(axis=1)
         for code, name in enumerate(("ads", "community", "word_of_mouth", "referral", "partner", "walk_in"), 1):
-            d[f"new_from_{name}"][t] = (acquired == code).sum(axis=0)
+            d[f"new_from_{name}"][t] = m.new_by_channel[:, code]
         lapsed = week - m.churn_window  # weeks of last purchase that lapse this week (>= 1 or none)
         d["churned"][t] = ((m.last_purchase == lapsed[None, :]) & (lapsed[None, :] >= 1)).sum(axis=0)
         d["purchases"][t] = money["units"]
@@ -135,10 +133,10 @@ class Recorder:
             d[c][t] = money[c]
         d["cash"][t] = m.cash
         d["price"][t] = m.price
-        scored = active & (m.score >= 0)
-        n_scored = scored.sum(axis=0)
-        prom = (scored & (m.score >= 9)).sum(axis=0)
-        det = (scored & (m.score <= 6)).sum(axis=0)
+        score = np.where(active, m.score, np.int8(-1))
+        n_scored = (score >= 0).sum(axis=0)
+        prom = (score >= 9).sum(axis=0)
+        det = n_scored - (score >= 7).sum(axis=0)
         d["promoters"][t] = prom
         d["detractors"][t] = det
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -158,9 +156,8 @@ class Recorder:
         cum = d["cumulative_customers"][t]
         with np.errstate(invalid="ignore", divide="ignore"):
             d["clv_realised"][t] = np.where(cum > 0, total_margin / cum, np.nan)
-        aware = m.contact > 0
-        n_aware = aware.sum(axis=0)
-        trust_sum = np.where(aware, m.trust, 0).sum(axis=0)
+        n_aware = m.contact_counts[:, 1:].sum(axis=1)
+        trust_sum = np.einsum("ij,ij->j", m.trust, m.contact > 0, dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             d["trust_mean"][t] = np.where(n_aware > 0, trust_sum / n_aware, np.nan)
         d["social_capital"][t] = trust_sum
@@ -171,7 +168,7 @@ class Recorder:
         # Community value: margin of customers won by community work or partners, plus the
         # community-made share of first contacts applied to word-of-mouth and referral margin.
         mc = m.margin_by_channel
-        contacts = np.stack([(m.contact == code).sum(axis=0) for code in (1, 2, 5, 6)], axis=1)
+        contacts = m.contact_counts[:, [1, 2, 5, 6]]
         with np.errstate(invalid="ignore", divide="ignore"):
             community_share = np.where(contacts.sum(axis=1) > 0, contacts[:, 1] / contacts.sum(axis=1), 0.0)
         value = mc[:, 2] + mc[:, 5] + community_share * (mc[:, 3] + mc[:, 4])

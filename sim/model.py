@@ -19,7 +19,6 @@ from typing import Any
 import mesa
 from mesa.agentset import AgentSet
 import numpy as np
-import scipy.sparse as sp
 from scipy.optimize import brentq
 from scipy.stats import beta as beta_dist
 
@@ -131,7 +130,7 @@ class CommunityModel(mesa.Model):
         # "Attention" draw shared by ads and word of mouth so that their first contacts are
         # mutually exclusive within a week (the Bass hazard p + qF is then exact).
         self._contact_u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
-        self._heard = sp.csr_matrix((n, 0), dtype=np.float32)
+        self._heard: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _build_strategies(self, data: dict[str, Any], given: dict[str, Strategy]) -> dict[str, Strategy]:
         out = {}
@@ -187,6 +186,11 @@ class CommunityModel(mesa.Model):
         self._given_ewma = np.zeros((0, 0))
         self._served_ewma = np.zeros(0)
         self.margin_by_channel = np.zeros((0, len(CHANNELS) + 1))
+        self.contact_counts = np.zeros((0, len(CHANNELS) + 1), dtype=np.int64)
+        """First contacts made so far, business x channel code."""
+        self.customers_won = np.zeros(0, dtype=np.int64)
+        """Distinct customers who have bought, per business."""
+        self.new_by_channel = np.zeros((0, len(CHANNELS) + 1), dtype=np.int64)
         self.business_agents: list[Business] = []
         self._add_businesses(rows)
         del rng
@@ -270,10 +274,10 @@ class CommunityModel(mesa.Model):
         self._given_ewma = grow(self._given_ewma)
         self._served_ewma = np.concatenate([self._served_ewma, np.zeros(k)])
         self.margin_by_channel = np.vstack([self.margin_by_channel, np.zeros((k, len(CHANNELS) + 1))])
+        self.contact_counts = np.vstack([self.contact_counts, np.zeros((k, len(CHANNELS) + 1), dtype=np.int64)])
+        self.customers_won = np.concatenate([self.customers_won, np.zeros(k, dtype=np.int64)])
         self.n_businesses = b_new
-        if hasattr(self, "_heard"):
-            self._heard = sp.csr_matrix((self._heard.tocoo().data, (self._heard.tocoo().row, self._heard.tocoo().col)),
-                                        shape=(self.n_customers, b_new))
+        self._heard = None  # a new business: last week's hearing no longer lines up
         self._set_partner_eligibility()
         for i in range(b_old, b_new):
             self.business_agents.append(Business(self, i))
@@ -435,6 +439,11 @@ class CommunityModel(mesa.Model):
             self._contact(reached, np.full(len(reached), b), COMMUNITY,
                           self.beh["community_trust"] * self.consistency[b])
 
+    def _max_ad_reach(self) -> float:
+        """The largest share of the town any business's ads can reach in a week."""
+        budgets = np.array([st.ad_budget for st in self.business_strategy])
+        return min(1.0, float(budgets.max(initial=0.0)) / (self.eco["ad_cost_per_reach"] * self.n_customers))
+
     def _ad_contacts(self, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Customers reached by each business's ads this week.
 
@@ -454,15 +463,17 @@ class CommunityModel(mesa.Model):
             rows.append(hit)
             cols.append(np.full(len(hit), b))
         rows, cols = np.concatenate(rows), np.concatenate(cols)
-        heard = self._heard.tocoo()
-        if heard.nnz:
+        if self._heard is not None and len(self._heard[0]):
+            hr, hc, hv = self._heard
             nb = self.n_businesses
-            keys_heard = heard.row.astype(np.int64) * nb + heard.col
-            keep = ~np.isin(rows.astype(np.int64) * nb + cols, keys_heard)
-            ur = u[heard.row]
-            shifted = (ur >= heard.data) & (ur < heard.data + reach[heard.col])
-            rows = np.concatenate([rows[keep], heard.row[shifted]])
-            cols = np.concatenate([cols[keep], heard.col[shifted]])
+            heard_keys = hr.astype(np.int64) * nb + hc  # sorted (row-major)
+            keys = rows.astype(np.int64) * nb + cols
+            pos = np.minimum(np.searchsorted(heard_keys, keys), len(heard_keys) - 1)
+            keep = heard_keys[pos] != keys
+            ur = u[hr]
+            shifted = (ur >= hv) & (ur < hv + reach[hc])
+            rows = np.concatenate([rows[keep], hr[shifted]])
+            cols = np.concatenate([cols[keep], hc[shifted]])
         return rows, cols
 
     def _contact(self, rows: np.ndarray, cols: np.ndarray, channel: int, trust_gain: float) -> None:
@@ -471,6 +482,7 @@ class CommunityModel(mesa.Model):
             return
         first = self.contact[rows, cols] == UNAWARE
         self.contact[rows[first], cols[first]] = channel
+        np.add.at(self.contact_counts[:, channel], cols[first], 1)
         t = self.trust[rows, cols]
         self.trust[rows, cols] = t + np.float32(trust_gain) * (1.0 - t)
 
@@ -503,8 +515,7 @@ class CommunityModel(mesa.Model):
                 pick = (weights.cumsum(axis=1) / weights.sum(axis=1, keepdims=True)
                         > rng_walk.random(len(walkers))[:, None]).argmax(axis=1)
                 chosen = shops[pick]
-                self.contact[walkers, chosen] = np.where(
-                    self.contact[walkers, chosen] == UNAWARE, WALK_IN, self.contact[walkers, chosen])
+                self._contact(walkers, chosen, WALK_IN, 0.0)
                 out_c.append(walkers)
                 out_b.append(chosen)
                 new_walk.append(walkers)
@@ -546,6 +557,7 @@ class CommunityModel(mesa.Model):
     def _experience(self, buys: dict[str, np.ndarray]) -> None:
         beh = self.beh
         c, b = buys["customer"], buys["business"]
+        self.new_by_channel = np.zeros((self.n_businesses, len(CHANNELS) + 1), dtype=np.int64)
         if len(c) == 0:
             return
         returning = self.first_purchase[c, b] >= 0
@@ -574,8 +586,12 @@ class CommunityModel(mesa.Model):
         recent = self.last_recommendation[fc, fb]
         recommended = (recent >= 0) & (self.week - recent <= beh["referral_window"])
         by_weak = self.recommended_by_weak_tie[fc, fb]
-        self.acquired[fc, fb] = np.where(recommended, np.where(by_weak, WORD_OF_MOUTH, REFERRAL),
-                                         self.contact[fc, fb])
+        channel = np.where(recommended, np.where(by_weak, WORD_OF_MOUTH, REFERRAL), self.contact[fc, fb])
+        self.acquired[fc, fb] = channel
+        nb = self.n_businesses
+        self.new_by_channel = np.bincount(fb * (len(CHANNELS) + 1) + channel,
+                                          minlength=nb * (len(CHANNELS) + 1)).reshape(nb, -1)
+        self.customers_won += self.new_by_channel.sum(axis=1)
         self.first_purchase[fc, fb] = self.week
         self.last_purchase[c, b] = self.week
         self.patron[c, self.business_category[b]] = b
@@ -603,39 +619,47 @@ class CommunityModel(mesa.Model):
         detractors = active & (self.score >= 0) & (self.score <= 6)
         self._promoters, self._detractors = promoters, detractors
         u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
-        if beh["word_of_mouth"] > 0 and promoters.any():
-            exposure, weak_share = self.network.spread_by_tie(sp.csr_matrix(promoters, dtype=np.float32))
-            hr, hc = exposure.row, exposure.col
-            hv = np.minimum(1.0, beh["word_of_mouth"] * exposure.data)
+        tie_u = self.rngs["tie_kind"].random(n)
+        warn_u = self.rngs["warnings"].random(n)
+        q, q_neg = beh["word_of_mouth"], beh["negative_word_of_mouth"]
+        talk = q > 0 and promoters.any()
+        warn = q_neg > 0 and detractors.any()
+        self._heard = None
+        if talk or warn:
+            # One pass over the ties for recommendations and warnings together.
+            exposure = self.network.spread(np.hstack([promoters, detractors]))
+        if talk:
+            # Only customers whose attention draw can matter (hear now, or be reached by next
+            # week's ads, see _ad_contacts) are looked at: u < q + the largest ad reach.
+            reach_max = float(self._max_ad_reach())
+            listen = np.flatnonzero(u < min(1.0, q) + reach_max)
+            sub = exposure[listen, :nb]
+            r, hc = np.nonzero(sub)  # row-major: pair keys come out sorted
+            hr = listen[r]
+            hv = np.minimum(np.float32(1.0), np.float32(q) * sub[r, hc])
+            keep = u[hr] < hv + reach_max
+            hr, hc, hv = hr[keep], hc[keep], hv[keep]
             hit = (u[hr] < hv) & self.alive[hc]
             rows, cols = hr[hit], hc[hit]
-            # Which kind of tie carried it: drawn in proportion to the weak ties' share.
-            by_weak = self.rngs["tie_kind"].random(n)[rows] < weak_share[hit]
             self._contact(rows, cols, WORD_OF_MOUTH, beh["word_of_mouth_trust"])
             self.last_recommendation[rows, cols] = self.week
-            self.recommended_by_weak_tie[rows, cols] = by_weak
-            self._heard = sp.csr_matrix((hv, (hr, hc)), shape=(n, nb))
-        else:
-            self._heard = sp.csr_matrix((n, nb), dtype=np.float32)
+            # Which kind of tie carried it (drawn in proportion to the weak ties' share) matters
+            # only to attribute a first purchase, so only non-customers' draws are looked at.
+            new = self.first_purchase[rows, cols] < 0
+            rn, cn = rows[new], cols[new]
+            self.recommended_by_weak_tie[rn, cn] = tie_u[rn] < self.network.weak_share(rn, cn, promoters)
+            self._heard = (hr, hc, hv)
         self._contact_u = u
-        if beh["negative_word_of_mouth"] > 0 and detractors.any():
-            exposure = self.network.spread(sp.csr_matrix(detractors, dtype=np.float32))
-            warned = self._probabilities(exposure, beh["negative_word_of_mouth"])
-            hit = self.rngs["warnings"].random(n)[warned.row] < warned.data
-            rows, cols = warned.row[hit], warned.col[hit]
-            self.trust[rows, cols] *= np.float32(1.0 - beh["warning_trust_loss"])
+        if warn:
+            listen = np.flatnonzero(warn_u < q_neg)
+            sub = exposure[listen, nb:]
+            r, wc = np.nonzero(sub)
+            hit = warn_u[listen[r]] < q_neg * sub[r, wc]
+            self.trust[listen[r[hit]], wc[hit]] *= np.float32(1.0 - beh["warning_trust_loss"])
         # Trust fades back towards a stranger's without contact.
         f = np.float32(beh["forgetting"])
         if f > 0:
             self.trust += f * (np.float32(beh["initial_trust"]) - self.trust)
-
-    @staticmethod
-    def _probabilities(exposure, strength: float) -> sp.coo_matrix:
-        if sp.issparse(exposure):
-            coo = exposure.tocoo()
-            return sp.coo_matrix((np.minimum(1.0, strength * coo.data), (coo.row, coo.col)), shape=coo.shape)
-        rows, cols = np.nonzero(exposure > 0)
-        return sp.coo_matrix((np.minimum(1.0, strength * exposure[rows, cols]), (rows, cols)), shape=exposure.shape)
 
     # 6 ----------------------------------------------------------------------------------
     def _partner_referrals(self, buys: dict[str, np.ndarray]) -> np.ndarray:

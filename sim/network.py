@@ -30,9 +30,9 @@ class SocialNetwork:
         sources: one end of each undirected tie (int32).
         targets: the other end (int32).
         weak: whether each tie is weak (long range).
-        weights: listener x teller sparse matrix, rows summing to 1 (or 0 for the isolated);
-            ``None`` for complete mixing, where every other customer counts equally.
-        weak_weights: the part of ``weights`` carried by weak ties (``None`` if there are none).
+        weights: listener x teller sparse matrix (CSR), rows summing to 1 (or 0 for the
+            isolated); ``None`` for complete mixing, where every other customer counts equally.
+        weak_entry: for each stored entry of ``weights`` (in CSR order), whether it is a weak tie.
     """
 
     kind: str
@@ -42,59 +42,49 @@ class SocialNetwork:
     targets: np.ndarray
     weak: np.ndarray
     weights: sp.csr_matrix | None
-    weak_weights: sp.csr_matrix | None = None
+    weak_entry: np.ndarray | None = None
 
     @property
     def ties(self) -> int:
         """Number of undirected ties."""
         return len(self.sources) if self.weights is not None else self.n * (self.n - 1) // 2
 
-    def spread(self, signal: sp.csr_matrix | np.ndarray) -> sp.csr_matrix | np.ndarray:
+    def spread(self, signal: np.ndarray) -> np.ndarray:
         """Share of each listener's tie strength held by tellers with a signal, per business.
 
         Args:
-            signal: customers x businesses, 1 where a customer tells about a business.
+            signal: customers x businesses (bool or float), 1 where a customer tells about a
+                business.
 
         Returns:
-            customers x businesses exposure in [0, 1]: sparse for a network, dense for complete
-            mixing (where it is the share of *other* customers sending the signal).
+            customers x businesses exposure in [0, 1] (float32); on complete mixing the share of
+            *other* customers sending the signal.
         """
+        s = np.asarray(signal, dtype=np.float32)
         if self.weights is not None:
-            return (self.weights @ signal).tocsr()
-        return self._complete(signal)
+            return np.asarray(self.weights @ s, dtype=np.float32)
+        totals = s.sum(axis=0, keepdims=True)
+        return (totals - s) / np.float32(max(self.n - 1, 1))
 
-    def spread_by_tie(self, signal: sp.csr_matrix) -> tuple[sp.coo_matrix, np.ndarray]:
-        """Exposure as in :meth:`spread`, with the share of it that came through weak ties.
+    def weak_share(self, listeners: np.ndarray, businesses: np.ndarray, signal: np.ndarray) -> np.ndarray:
+        """For (listener, business) pairs: the share of the listener's exposure carried by weak ties.
 
-        Returns:
-            (exposure as COO, weak share of each stored entry in [0, 1]).
+        Only the pairs asked about are computed (one pass over each listener's ties), so asking
+        for the few who heard something this week is cheap.
         """
-        total = self.spread(signal)
-        if sp.issparse(total):
-            coo = total.tocoo()
-        else:
-            rows, cols = np.nonzero(total > 0)
-            coo = sp.coo_matrix((total[rows, cols], (rows, cols)), shape=total.shape)
-        if self.weak_weights is None or coo.nnz == 0:
-            return coo, np.zeros(coo.nnz)
-        weak = (self.weak_weights @ signal).tocoo()
-        nb = coo.shape[1]
-        keys = coo.row.astype(np.int64) * nb + coo.col
-        weak_keys = weak.row.astype(np.int64) * nb + weak.col
-        order = np.argsort(weak_keys)
-        pos = np.searchsorted(weak_keys[order], keys)
-        pos = np.minimum(pos, max(len(order) - 1, 0))
-        found = len(order) > 0
-        share = np.zeros(coo.nnz)
-        if found:
-            hit = weak_keys[order][pos] == keys
-            share[hit] = weak.data[order][pos[hit]] / coo.data[hit]
-        return coo, np.clip(share, 0.0, 1.0)
-
-    def _complete(self, signal) -> np.ndarray:
-        dense = np.asarray(signal.toarray() if sp.issparse(signal) else signal, dtype=np.float64)
-        totals = dense.sum(axis=0, keepdims=True)
-        return (totals - dense) / max(self.n - 1, 1)
+        if self.weights is None or self.weak_entry is None or len(listeners) == 0:
+            return np.zeros(len(listeners))
+        indptr, indices, data = self.weights.indptr, self.weights.indices, self.weights.data
+        lo, hi = indptr[listeners], indptr[listeners + 1]
+        lens = hi - lo
+        pair = np.repeat(np.arange(len(listeners)), lens)
+        offsets = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+        entry = np.repeat(lo, lens) + offsets
+        told = signal[indices[entry], businesses[pair]]
+        w = data[entry] * told
+        total = np.bincount(pair, weights=w, minlength=len(listeners))
+        weak = np.bincount(pair, weights=w * self.weak_entry[entry], minlength=len(listeners))
+        return np.divide(weak, total, out=np.zeros_like(weak), where=total > 0)
 
     def to_networkx(self) -> nx.Graph:
         """The network as a networkx graph (for the dashboard's town view and for users)."""
@@ -161,17 +151,17 @@ def _finish(kind, n, hood, src, dst, weak, w) -> SocialNetwork:
     rows = np.concatenate([lo, hi])
     cols = np.concatenate([hi, lo])
     vals = np.concatenate([w, w])
-    a = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
-    totals = np.asarray(a.sum(axis=1)).ravel()
+    flags = np.concatenate([weak, weak]).astype(bool)
+    # CSR by hand, so that the weak flag of every stored entry stays aligned with it.
+    order = np.lexsort((cols, rows))
+    rows, cols, vals, flags = rows[order], cols[order], vals[order], flags[order]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+    totals = np.bincount(rows, weights=vals, minlength=n)
     inv = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
-    weights = (sp.diags(inv) @ a).tocsr().astype(np.float32)
-    weak_weights = None
-    if weak.any():
-        wk = np.concatenate([weak, weak])
-        a_weak = sp.csr_matrix((vals[wk], (rows[wk], cols[wk])), shape=(n, n))
-        weak_weights = (sp.diags(inv) @ a_weak).tocsr().astype(np.float32)
+    data = (vals * inv[rows]).astype(np.float32)
+    weights = sp.csr_matrix((data, cols.astype(np.int32), indptr.astype(np.int64)), shape=(n, n))
     return SocialNetwork(kind, n, hood, lo.astype(np.int32), hi.astype(np.int32), weak.astype(bool), weights,
-                         weak_weights)
+                         flags)
 
 
 def _small_world(n: int, degree: int, rewire: float, rng: np.random.Generator):
