@@ -622,21 +622,14 @@ class CommunityModel(mesa.Model):
         tie_u = self.rngs["tie_kind"].random(n)
         warn_u = self.rngs["warnings"].random(n)
         q, q_neg = beh["word_of_mouth"], beh["negative_word_of_mouth"]
-        talk = q > 0 and promoters.any()
-        warn = q_neg > 0 and detractors.any()
         self._heard = None
-        if talk or warn:
-            # One pass over the ties for recommendations and warnings together.
-            exposure = self.network.spread(np.hstack([promoters, detractors]))
-        if talk:
+        if q > 0 and promoters.any():
             # Only customers whose attention draw can matter (hear now, or be reached by next
             # week's ads, see _ad_contacts) are looked at: u < q + the largest ad reach.
             reach_max = float(self._max_ad_reach())
             listen = np.flatnonzero(u < min(1.0, q) + reach_max)
-            sub = exposure[listen, :nb]
-            r, hc = np.nonzero(sub)  # row-major: pair keys come out sorted
-            hr = listen[r]
-            hv = np.minimum(np.float32(1.0), np.float32(q) * sub[r, hc])
+            hr, hc, x = self.network.spread(promoters, listen)
+            hv = np.minimum(np.float32(1.0), np.float32(q) * x)
             keep = u[hr] < hv + reach_max
             hr, hc, hv = hr[keep], hc[keep], hv[keep]
             hit = (u[hr] < hv) & self.alive[hc]
@@ -650,16 +643,15 @@ class CommunityModel(mesa.Model):
             self.recommended_by_weak_tie[rn, cn] = tie_u[rn] < self.network.weak_share(rn, cn, promoters)
             self._heard = (hr, hc, hv)
         self._contact_u = u
-        if warn:
-            listen = np.flatnonzero(warn_u < q_neg)
-            sub = exposure[listen, nb:]
-            r, wc = np.nonzero(sub)
-            hit = warn_u[listen[r]] < q_neg * sub[r, wc]
-            self.trust[listen[r[hit]], wc[hit]] *= np.float32(1.0 - beh["warning_trust_loss"])
+        if q_neg > 0 and detractors.any():
+            wr, wc, x = self.network.spread(detractors, np.flatnonzero(warn_u < q_neg))
+            hit = warn_u[wr] < q_neg * x
+            self.trust[wr[hit], wc[hit]] *= np.float32(1.0 - beh["warning_trust_loss"])
         # Trust fades back towards a stranger's without contact.
         f = np.float32(beh["forgetting"])
         if f > 0:
-            self.trust += f * (np.float32(beh["initial_trust"]) - self.trust)
+            self.trust *= np.float32(1.0) - f  # in place: no temporary of customers x businesses
+            self.trust += f * np.float32(beh["initial_trust"])
 
     # 6 ----------------------------------------------------------------------------------
     def _partner_referrals(self, buys: dict[str, np.ndarray]) -> np.ndarray:

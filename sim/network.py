@@ -49,22 +49,42 @@ class SocialNetwork:
         """Number of undirected ties."""
         return len(self.sources) if self.weights is not None else self.n * (self.n - 1) // 2
 
-    def spread(self, signal: np.ndarray) -> np.ndarray:
+    def spread(self, signal: np.ndarray, listeners: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Share of each listener's tie strength held by tellers with a signal, per business.
 
         Args:
-            signal: customers x businesses (bool or float), 1 where a customer tells about a
-                business.
+            signal: customers x businesses (bool), True where a customer tells about a business.
+            listeners: sorted customer ids to report on (default: everyone).
 
         Returns:
-            customers x businesses exposure in [0, 1] (float32); on complete mixing the share of
-            *other* customers sending the signal.
+            ``(listener, business, exposure)`` for every pair with exposure > 0, in row-major
+            order; exposure is in [0, 1], on complete mixing the share of *other* customers
+            sending the signal.
         """
-        s = np.asarray(signal, dtype=np.float32)
-        if self.weights is not None:
-            return np.asarray(self.weights @ s, dtype=np.float32)
-        totals = s.sum(axis=0, keepdims=True)
-        return (totals - s) / np.float32(max(self.n - 1, 1))
+        if listeners is None:
+            listeners = np.arange(self.n)
+        if self.weights is None:
+            s = np.asarray(signal, dtype=np.float32)
+            x = (s.sum(axis=0, keepdims=True) - s[listeners]) / np.float32(max(self.n - 1, 1))
+            r, c = np.nonzero(x)
+            return listeners[r], c, x[r, c]
+        if np.count_nonzero(signal) < 0.05 * signal.size:
+            # Few tellers: a sparse product costs ties x tellers, not ties x businesses.
+            e = (self.weights @ sp.csr_matrix(signal, dtype=np.float32)).tocsr()
+            e.sort_indices()
+            keep = np.zeros(self.n, dtype=bool)
+            keep[listeners] = True
+            coo = e.tocoo()
+            m = keep[coo.row] & (coo.data > 0)
+            return coo.row[m].astype(np.int64), coo.col[m].astype(np.int64), coo.data[m]
+        dense = np.asarray(signal, dtype=np.float32)
+        if len(listeners) > self.n // 2:  # slicing most rows costs more than it saves
+            x = np.asarray(self.weights @ dense, dtype=np.float32)[listeners]
+        else:
+            x = np.asarray(self.weights[listeners] @ dense, dtype=np.float32)
+        r, c = np.nonzero(x)
+        return listeners[r], c, x[r, c]
 
     def weak_share(self, listeners: np.ndarray, businesses: np.ndarray, signal: np.ndarray) -> np.ndarray:
         """For (listener, business) pairs: the share of the listener's exposure carried by weak ties.
