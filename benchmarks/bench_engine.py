@@ -91,11 +91,9 @@ def time_network(scenario, seed: int) -> float:
     return time.perf_counter() - t0
 
 
-def peak_rss_mb(scenario_path: str, overrides: list[str], seed: int,
-                weeks: int) -> dict[str, float]:
+def peak_rss_mb(scenario_path: str, overrides: list[str], seed: int, weeks: int) -> dict[str, float]:
     """Peak RSS (MB), build and run seconds of the fast engine in a fresh child process."""
-    code = CHILD.format(root=str(ROOT), scenario=scenario_path, overrides=overrides, seed=seed,
-                        weeks=weeks)
+    code = CHILD.format(root=str(ROOT), scenario=scenario_path, overrides=overrides, seed=seed, weeks=weeks)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     rss, build, run = (float(x) for x in out.stdout.split()[-3:])
     return {"peak_rss_mb": rss, "build_s": build, "run_s": run}
@@ -141,17 +139,22 @@ def run(args: argparse.Namespace) -> dict:
 
 def table(res: dict) -> str:
     """A readable table of the figures."""
-    lines = [f"{res['customers']:,} customers x {res['weeks']} weeks, "
-             f"{res['repetitions']} interleaved repetitions (medians)",
-             f"{'engine':<12}{'customer-weeks/s':>18}{'build s':>10}"]
+    lines = [
+        f"{res['customers']:,} customers x {res['weeks']} weeks, "
+        f"{res['repetitions']} interleaved repetitions (medians)",
+        f"{'engine':<12}{'customer-weeks/s':>18}{'build s':>10}",
+    ]
     lines.append(f"{'fast':<12}{res['fast_customer_weeks_per_s']:>18,.0f}{res['fast_build_s']:>10.2f}")
     if "ratio" in res:
-        lines.append(f"{'reference':<12}{res['reference_customer_weeks_per_s']:>18,.0f}"
-                     f"{res['reference_build_s']:>10.2f}")
-        lines.append("ratio fast / reference (median of per-repetition ratios): "
-                     f"{res['ratio']:.1f}")
-    lines.append(f"fast network build: {res['network_build_s']:.3f} s; "
-                 f"fast peak RSS (fresh process): {res['fast_peak_rss_mb']:.0f} MB")
+        lines.append(
+            f"{'reference':<12}{res['reference_customer_weeks_per_s']:>18,.0f}"
+            f"{res['reference_build_s']:>10.2f}"
+        )
+        lines.append(f"ratio fast / reference (median of per-repetition ratios): {res['ratio']:.1f}")
+    lines.append(
+        f"fast network build: {res['network_build_s']:.3f} s; "
+        f"fast peak RSS (fresh process): {res['fast_peak_rss_mb']:.0f} MB"
+    )
     return "\n".join(lines)
 
 
@@ -163,8 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repetitions", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.toml"))
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="scenario override, as commsim run --set")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="scenario override, as commsim run --set",
+    )
     ap.add_argument("--no-reference", action="store_true", help="time the fast engine only")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)

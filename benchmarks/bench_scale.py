@@ -77,13 +77,11 @@ def overrides_for(customers: int, weeks: int, businesses: int | None) -> list[st
 def measure(customers: int, weeks: int, businesses: int | None, seed: int = 1) -> dict:
     """One run in a fresh child process."""
     overrides = overrides_for(customers, weeks, businesses)
-    code = CHILD.format(root=str(ROOT), scenario=str(BASELINE), overrides=overrides, seed=seed,
-                        weeks=weeks)
+    code = CHILD.format(root=str(ROOT), scenario=str(BASELINE), overrides=overrides, seed=seed, weeks=weeks)
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     res = json.loads(out.stdout.strip().splitlines()[-1])
-    res.update(customers=customers, weeks=weeks, wall_s=time.perf_counter() - t0,
-               overrides=overrides)
+    res.update(customers=customers, weeks=weeks, wall_s=time.perf_counter() - t0, overrides=overrides)
     res["weekly_s"] = res["run_s"] / weeks
     res["customer_weeks_per_s"] = customers * weeks / res["run_s"]
     res["model_s"] = res["build_s"] + res["run_s"]
@@ -93,8 +91,15 @@ def measure(customers: int, weeks: int, businesses: int | None, seed: int = 1) -
 def median_of(runs: list[dict]) -> dict:
     """Field-wise median of repeated measurements (peak memory: the largest)."""
     out = dict(runs[0])
-    for key in ("network_build_s", "build_s", "run_s", "wall_s", "weekly_s",
-                "customer_weeks_per_s", "model_s"):
+    for key in (
+        "network_build_s",
+        "build_s",
+        "run_s",
+        "wall_s",
+        "weekly_s",
+        "customer_weeks_per_s",
+        "model_s",
+    ):
         out[key] = statistics.median(r[key] for r in runs)
     out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
     out["repetitions"] = len(runs)
@@ -127,26 +132,34 @@ def fmt_row(r: dict, horizon: int) -> str:
     total = r["build_s"] + r["weekly_s"] * horizon
     if r["weeks"] < horizon:
         note = f" (extrapolated from {r['weeks']} weeks)"
-    return (f"| {r['customers']:,} | {r['businesses']} | {r['weeks']} | "
-            f"{r['network_build_s']:.2f} | {r['build_s'] - r['network_build_s']:.2f} | "
-            f"{r['weekly_s'] * 1000:.1f} | {r['customer_weeks_per_s'] / 1e6:.2f} | "
-            f"{total:.1f}{note} | {r['peak_rss_mb']:,.0f} |")
+    return (
+        f"| {r['customers']:,} | {r['businesses']} | {r['weeks']} | "
+        f"{r['network_build_s']:.2f} | {r['build_s'] - r['network_build_s']:.2f} | "
+        f"{r['weekly_s'] * 1000:.1f} | {r['customer_weeks_per_s'] / 1e6:.2f} | "
+        f"{total:.1f}{note} | {r['peak_rss_mb']:,.0f} |"
+    )
 
 
 def report(args: argparse.Namespace, scale: list[dict], issue2: list[dict], command: str) -> str:
     m = machine()
     lines = [
-        "# Benchmark results", "",
-        f"Command: `{command}`", "",
+        "# Benchmark results",
+        "",
+        f"Command: `{command}`",
+        "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']:.1f} GB memory, "
         f"Python {m['python']}; shared and noisy, so figures are medians of "
-        f"{args.repetitions} runs at 10,000 customers, one run at larger sizes).", "",
-        f"Written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "",
-        f"## Scale: baseline with {args.businesses} businesses", "",
+        f"{args.repetitions} runs at 10,000 customers, one run at larger sizes).",
+        "",
+        f"Written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        f"## Scale: baseline with {args.businesses} businesses",
+        "",
         "Each run in a fresh process. `network s`: network construction; `other build s`: the "
         "rest of model construction; `week ms`: mean weekly step; `M cw/s`: million "
         f"customer-weeks per second over the weekly steps; `{args.weeks}-week model s`: "
-        "construction plus the weeks; peak RSS of the process.", "",
+        "construction plus the weeks; peak RSS of the process.",
+        "",
         f"| customers | businesses | weeks run | network s | other build s | week ms | M cw/s | "
         f"{args.weeks}-week model s | peak RSS MB |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -155,23 +168,39 @@ def report(args: argparse.Namespace, scale: list[dict], issue2: list[dict], comm
     if scale:
         big = scale[-1]
         total = big["build_s"] + big["weekly_s"] * args.weeks
-        lines += ["", f"Target (issue 6): 10^6 customers, 50 businesses, 156 weeks under 60 s wall "
-                  f"and 4 GB peak. Largest size measured: {big['customers']:,} customers, "
-                  f"{total:.0f} s for {args.weeks} weeks"
-                  f"{' (extrapolated)' if big['weeks'] < args.weeks else ''}, "
-                  f"{big['peak_rss_mb'] / 1024:.2f} GB peak: "
-                  f"{'met' if total < 60 and big['peak_rss_mb'] < 4096 else 'NOT met today'}."]
+        lines += [
+            "",
+            f"Target (issue 6): 10^6 customers, 50 businesses, 156 weeks under 60 s wall "
+            f"and 4 GB peak. Largest size measured: {big['customers']:,} customers, "
+            f"{total:.0f} s for {args.weeks} weeks"
+            f"{' (extrapolated)' if big['weeks'] < args.weeks else ''}, "
+            f"{big['peak_rss_mb'] / 1024:.2f} GB peak: "
+            f"{'met' if total < 60 and big['peak_rss_mb'] < 4096 else 'NOT met today'}.",
+        ]
     if issue2:
-        lines += ["", "## Issue 2 targets: unmodified baseline (12 businesses), 156 weeks", "",
-                  "| customers | model s (build + weeks) | target s | met | M cw/s | peak RSS MB |",
-                  "|---:|---:|---:|:---:|---:|---:|"]
+        lines += [
+            "",
+            "## Issue 2 targets: unmodified baseline (12 businesses), 156 weeks",
+            "",
+            "| customers | model s (build + weeks) | target s | met | M cw/s | peak RSS MB |",
+            "|---:|---:|---:|:---:|---:|---:|",
+        ]
         for r in issue2:
             target = 2.0 if r["customers"] <= 10_000 else 20.0
-            lines.append(f"| {r['customers']:,} | {r['model_s']:.2f} | {target:.0f} | "
-                         f"{'yes' if r['model_s'] < target else 'NO'} | "
-                         f"{r['customer_weeks_per_s'] / 1e6:.2f} | {r['peak_rss_mb']:,.0f} |")
-    lines += ["", "Raw figures:", "", "```json",
-              json.dumps({"scale": scale, "issue2": issue2, "machine": m}, indent=1), "```", ""]
+            lines.append(
+                f"| {r['customers']:,} | {r['model_s']:.2f} | {target:.0f} | "
+                f"{'yes' if r['model_s'] < target else 'NO'} | "
+                f"{r['customer_weeks_per_s'] / 1e6:.2f} | {r['peak_rss_mb']:,.0f} |"
+            )
+    lines += [
+        "",
+        "Raw figures:",
+        "",
+        "```json",
+        json.dumps({"scale": scale, "issue2": issue2, "machine": m}, indent=1),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -181,10 +210,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--businesses", type=int, default=50)
     ap.add_argument("--weeks", type=int, default=156)
-    ap.add_argument("--weeks-at", action="append", default=[], metavar="SIZE=WEEKS",
-                    help="run this size for fewer weeks and extrapolate (e.g. 1000000=13)")
-    ap.add_argument("--repetitions", type=int, default=3,
-                    help="runs at 10,000 customers or fewer (medians); larger sizes run once")
+    ap.add_argument(
+        "--weeks-at",
+        action="append",
+        default=[],
+        metavar="SIZE=WEEKS",
+        help="run this size for fewer weeks and extrapolate (e.g. 1000000=13)",
+    )
+    ap.add_argument(
+        "--repetitions",
+        type=int,
+        default=3,
+        help="runs at 10,000 customers or fewer (medians); larger sizes run once",
+    )
     ap.add_argument("--no-issue2", action="store_true", help="skip the issue-2 baseline rows")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     args = ap.parse_args(argv)
@@ -205,8 +243,11 @@ def main(argv: list[str] | None = None) -> int:
             reps = args.repetitions if n <= 10_000 else 1
             r = median_of([measure(n, 156, None, seed=1 + i) for i in range(reps)])
             issue2.append(r)
-            print(f"issue 2: {n:,} customers x 156 weeks: {r['model_s']:.2f} s model time, "
-                  f"{r['peak_rss_mb']:,.0f} MB", flush=True)
+            print(
+                f"issue 2: {n:,} customers x 156 weeks: {r['model_s']:.2f} s model time, "
+                f"{r['peak_rss_mb']:,.0f} MB",
+                flush=True,
+            )
     text = report(args, scale, issue2, command)
     Path(args.out).write_text(text)
     print(f"written {args.out}")

@@ -82,18 +82,22 @@ def main() -> None:
         wall = time.perf_counter() - t0
         assert out.ran == n and out.failed == 0
         eff = serial / (args.workers * wall)
-        print(f"smoke x{n} runs: serial {serial:.1f} s ({serial / n * 1000:.0f} ms/run), "
-              f"{args.workers} workers {wall:.1f} s, speed-up {serial / wall:.2f}, "
-              f"parallel efficiency {eff:.2f} (target >= 0.85)")
+        print(
+            f"smoke x{n} runs: serial {serial:.1f} s ({serial / n * 1000:.0f} ms/run), "
+            f"{args.workers} workers {wall:.1f} s, speed-up {serial / wall:.2f}, "
+            f"parallel efficiency {eff:.2f} (target >= 0.85)"
+        )
 
         big_path = big(tmp, args.big_runs)
         t0 = time.perf_counter()
         out = run_sweep(big_path, tmp / "big", workers=args.workers, analyse=False, quiet=True)
         wall = time.perf_counter() - t0
         assert out.failed == 0
-        print(f"baseline at 10,000 customers, 156 weeks: {out.ran} runs in {wall:.1f} s on "
-              f"{args.workers} workers = {out.ran / wall * 60:.1f} runs/minute "
-              f"({wall * args.workers / out.ran:.2f} worker-seconds per run)")
+        print(
+            f"baseline at 10,000 customers, 156 weeks: {out.ran} runs in {wall:.1f} s on "
+            f"{args.workers} workers = {out.ran / wall * 60:.1f} runs/minute "
+            f"({wall * args.workers / out.ran:.2f} worker-seconds per run)"
+        )
         t0 = time.perf_counter()
         from sim.sweep_analysis import analyse_folder
 

@@ -91,10 +91,24 @@ from sim.strategies import Strategy  # noqa: E402
 
 UNAWARE, AD, COMMUNITY, WORD_OF_MOUTH, REFERRAL, PARTNER, WALK_IN = range(7)
 CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in")
-COLUMNS = ("alive", "customers_active", "cumulative_customers", "new_customers",
-           *(f"new_from_{c}" for c in CHANNELS), "churned", "purchases", "cut_backs", "revenue",
-           "profit", "cash", "retention_rate", "promoter_score", "promoters", "detractors",
-           "partner_referrals_given")
+COLUMNS = (
+    "alive",
+    "customers_active",
+    "cumulative_customers",
+    "new_customers",
+    *(f"new_from_{c}" for c in CHANNELS),
+    "churned",
+    "purchases",
+    "cut_backs",
+    "revenue",
+    "profit",
+    "cash",
+    "retention_rate",
+    "promoter_score",
+    "promoters",
+    "detractors",
+    "partner_referrals_given",
+)
 
 
 class ReferenceCustomer(FixedAgent):
@@ -112,9 +126,9 @@ class ReferenceCustomer(FixedAgent):
         self.price_sensitivity = pop["price_sensitivity_mean"] * rnd.lognormvariate(-s * s / 2, s)
         self.values_weight = rnd.betavariate(*model.values_beta)
         self.need = [
-            min(freq * pop["need_scale"], 1.0)
-            if rnd.random() < pop["category_participation"] else 0.0
-            for freq in model.category_frequency]
+            min(freq * pop["need_scale"], 1.0) if rnd.random() < pop["category_participation"] else 0.0
+            for freq in model.category_frequency
+        ]
         self.patron = [-1] * model.n_categories
         self.contact: dict[int, int] = {}
         self.acquired: dict[int, int] = {}
@@ -157,8 +171,7 @@ class ReferenceCustomer(FixedAgent):
             if not known:
                 # A customer who knows no open shop may walk into one, nearby first.
                 if rnd.random() < m.walk_in:
-                    weights = [(1.0 if m.businesses_by_id[b].hood == self.hood else 0.0) + 0.1
-                               for b in shops]
+                    weights = [(1.0 if m.businesses_by_id[b].hood == self.hood else 0.0) + 0.1 for b in shops]
                     b = rnd.choices(shops, weights)[0]
                     if self.contact.get(b, UNAWARE) == UNAWARE:
                         self.contact[b] = WALK_IN
@@ -168,11 +181,13 @@ class ReferenceCustomer(FixedAgent):
             best, best_u = -1, -math.inf
             for b in known:
                 biz = m.businesses_by_id[b]
-                util = (beh["quality_weight"] * biz.quality
-                        - self.price_sensitivity * budget_scale * biz.price / biz.usual_price
-                        + beh["trust_weight"] * self.values_weight * self.get_trust(b)
-                        + beh["habit_weight"] * (self.patron[k] == b)
-                        - math.log(-math.log(rnd.random() or 1e-300)))
+                util = (
+                    beh["quality_weight"] * biz.quality
+                    - self.price_sensitivity * budget_scale * biz.price / biz.usual_price
+                    + beh["trust_weight"] * self.values_weight * self.get_trust(b)
+                    + beh["habit_weight"] * (self.patron[k] == b)
+                    - math.log(-math.log(rnd.random() or 1e-300))
+                )
                 if util > best_u:
                     best, best_u = b, util
             if m.demand_index < 1.0:
@@ -204,8 +219,11 @@ class ReferenceCustomer(FixedAgent):
         beh = m.beh
         b = biz.index
         returning = b in self.first_purchase
-        e = (biz.quality + beh["personalisation_gain"] * biz.strategy.personalisation * returning
-             - beh["price_disappointment"] * max(0.0, biz.price / biz.usual_price - 1.0))
+        e = (
+            biz.quality
+            + beh["personalisation_gain"] * biz.strategy.personalisation * returning
+            - beh["price_disappointment"] * max(0.0, biz.price / biz.usual_price - 1.0)
+        )
         if beh["experience_noise"]:
             e += m.random.gauss(0.0, beh["experience_noise"])
         e = min(max(e, 0.0), 1.0)
@@ -285,8 +303,15 @@ class ReferenceCustomer(FixedAgent):
 class ReferenceBusiness(mesa.Agent):
     """One business: outreach, partner referrals, accounting, and its weekly counters."""
 
-    def __init__(self, model: ReferenceModel, index: int, row: dict[str, Any],
-                 strategy: Strategy, category: int, cat: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        model: ReferenceModel,
+        index: int,
+        row: dict[str, Any],
+        strategy: Strategy,
+        category: int,
+        cat: dict[str, Any],
+    ) -> None:
         super().__init__(model)
         self.index = index
         self.name = row["name"]
@@ -414,22 +439,32 @@ class ReferenceBusiness(mesa.Agent):
         """Append this week's measures and reset the counters."""
         m = self.model
         row: dict[str, float] = {
-            "step": m.week, "alive": self.alive, "customers_active": self.customers_active,
+            "step": m.week,
+            "alive": self.alive,
+            "customers_active": self.customers_active,
             "cumulative_customers": self.cumulative_customers,
-            "new_customers": self.new_customers, "churned": self.churned,
-            "purchases": self.units, "cut_backs": self.cut_backs, "revenue": self.revenue,
-            "profit": self.profit, "cash": self.cash, "promoters": self.promoters,
-            "detractors": self.detractors, "partner_referrals_given": self.referrals_given}
+            "new_customers": self.new_customers,
+            "churned": self.churned,
+            "purchases": self.units,
+            "cut_backs": self.cut_backs,
+            "revenue": self.revenue,
+            "profit": self.profit,
+            "cash": self.cash,
+            "promoters": self.promoters,
+            "detractors": self.detractors,
+            "partner_referrals_given": self.referrals_given,
+        }
         for name, count in zip(CHANNELS, self.new_by_channel, strict=True):
             row[f"new_from_{name}"] = count
-        row["promoter_score"] = (100.0 * (self.promoters - self.detractors) / self.scored
-                                 if self.scored else math.nan)
+        row["promoter_score"] = (
+            100.0 * (self.promoters - self.detractors) / self.scored if self.scored else math.nan
+        )
         # Weekly retention over the last quarter: 1 - churned / customers exposed to churn.
         hist = self.history
         t = len(hist)
         lo = max(0, t - RETENTION_WINDOW + 1)
         churned = sum(h["churned"] for h in hist[lo:]) + self.churned
-        exposed = sum(h["customers_active"] for h in hist[max(0, lo - 1):t])
+        exposed = sum(h["customers_active"] for h in hist[max(0, lo - 1) : t])
         row["retention_rate"] = 1.0 - churned / exposed if exposed > 0 else math.nan
         hist.append(row)
         self.reset_counters()
@@ -470,8 +505,7 @@ class ReferenceModel(mesa.Model):
         cats = data["categories"]
         self.n_categories = len(self.category_names)
         self.category_frequency = [cats[c]["frequency"] for c in self.category_names]
-        self.values_beta = values_weight_beta(pop["values_weight_share"],
-                                              pop["values_weight_concentration"])
+        self.values_beta = values_weight_beta(pop["values_weight_share"], pop["values_weight_concentration"])
 
         # The network: ties from the shared generator, as a networkx graph in Mesa's space.
         t0 = time.perf_counter()
@@ -483,8 +517,9 @@ class ReferenceModel(mesa.Model):
         w = np.where(net.weak, data["network"]["weak_tie_weight"], 1.0)
         graph = nx.Graph()
         graph.add_nodes_from(range(n))
-        for a, b, weight, weak in zip(net.sources.tolist(), net.targets.tolist(), w.tolist(),
-                                      net.weak.tolist(), strict=True):
+        for a, b, weight, weak in zip(
+            net.sources.tolist(), net.targets.tolist(), w.tolist(), net.weak.tolist(), strict=True
+        ):
             graph.add_edge(a, b, weight=weight, weak=weak)
         self.space = Network(graph, random=self.random, layout=None)
         self.customer_list = []
@@ -493,16 +528,17 @@ class ReferenceModel(mesa.Model):
             agent.cell = self.space[i]
             self.customer_list.append(agent)
         for agent in self.customer_list:
-            cell_ties = [(other, graph[agent.index][other.index])
-                         for other in agent.cell.neighborhood.agents]
+            cell_ties = [(other, graph[agent.index][other.index]) for other in agent.cell.neighborhood.agents]
             total = sum(tie["weight"] for _, tie in cell_ties)
             agent.ties = [(other, tie["weight"] / total, tie["weak"]) for other, tie in cell_ties]
         self.network_build_s = time.perf_counter() - t0
         self.customers = AgentSet(self.customer_list, random=self.random)
 
         # Businesses: groups in order, homes spread over the neighbourhoods.
-        strategies = {name: Strategy(name=name, **{k: v for k, v in vals.items() if k != "extends"})
-                      for name, vals in data["strategies"].items()}
+        strategies = {
+            name: Strategy(name=name, **{k: v for k, v in vals.items() if k != "extends"})
+            for name, vals in data["strategies"].items()
+        }
         names = business_names(data["businesses"])
         cat_index = {c: i for i, c in enumerate(self.category_names)}
         self.business_list: list[ReferenceBusiness] = []
@@ -513,9 +549,16 @@ class ReferenceModel(mesa.Model):
                 if hood < 0:
                     hood, cycle = cycle % self.n_neighbourhoods, cycle + 1
                 row = dict(group, neighbourhood=hood, name=names[len(self.business_list)])
-                self.business_list.append(ReferenceBusiness(
-                    self, len(self.business_list), row, strategies[group["strategy"]],
-                    cat_index[group["category"]], cats[group["category"]]))
+                self.business_list.append(
+                    ReferenceBusiness(
+                        self,
+                        len(self.business_list),
+                        row,
+                        strategies[group["strategy"]],
+                        cat_index[group["category"]],
+                        cats[group["category"]],
+                    )
+                )
         self.businesses_by_id = self.business_list
         self.businesses = AgentSet(self.business_list, random=self.random)
         self.open_shops: list[list[int]] = [[] for _ in range(self.n_categories)]
@@ -535,8 +578,9 @@ class ReferenceModel(mesa.Model):
                     ok = cc in cats[ca]["partners_with"] or ca in cats[cc]["partners_with"]
                 if ok:
                     self.partners_of[a.index].append(c.index)
-        self.partner_willingness = [[1.0 if c in self.partners_of[b] else 0.0 for c in range(nb)]
-                                    for b in range(nb)]
+        self.partner_willingness = [
+            [1.0 if c in self.partners_of[b] else 0.0 for c in range(nb)] for b in range(nb)
+        ]
         self.given_ewma = [[0.0] * nb for _ in range(nb)]
         self.served_ewma = [0.0] * nb
         self.given = [[0] * nb for _ in range(nb)]
@@ -580,8 +624,7 @@ class ReferenceModel(mesa.Model):
                 biz.price = biz.strategy.price(biz.usual_price, self.demand_index)
         self.active_since = [self.week - b.churn_window for b in self.business_list]
         for k in range(self.n_categories):
-            self.open_shops[k] = [b.index for b in self.business_list
-                                  if b.alive and b.category == k]
+            self.open_shops[k] = [b.index for b in self.business_list if b.alive and b.category == k]
 
     def _bad_review(self, shock: Any) -> None:
         names = [b.name for b in self.business_list]
@@ -598,8 +641,9 @@ class ReferenceModel(mesa.Model):
             self.served_ewma[b] += 0.1 * (biz.units - self.served_ewma[b])
             for c in range(nb):
                 self.given_ewma[b][c] += 0.1 * (self.given[b][c] - self.given_ewma[b][c])
-        rate = [[self.given_ewma[b][c] / max(self.served_ewma[b], 1e-9) for c in range(nb)]
-                for b in range(nb)]
+        rate = [
+            [self.given_ewma[b][c] / max(self.served_ewma[b], 1e-9) for c in range(nb)] for b in range(nb)
+        ]
         for b, biz in enumerate(self.business_list):
             for c in self.partners_of[b]:
                 if not (biz.alive and self.business_list[c].alive) or rate[b][c] <= 0:
@@ -617,10 +661,16 @@ class ReferenceModel(mesa.Model):
         rows = []
         for biz in self.business_list:
             for h in biz.history:
-                rows.append({"step": h["step"], "business_id": biz.index, "business": biz.name,
-                             "strategy": biz.strategy.name,
-                             "category": self.category_names[biz.category],
-                             **{c: h[c] for c in COLUMNS}})
+                rows.append(
+                    {
+                        "step": h["step"],
+                        "business_id": biz.index,
+                        "business": biz.name,
+                        "strategy": biz.strategy.name,
+                        "category": self.category_names[biz.category],
+                        **{c: h[c] for c in COLUMNS},
+                    }
+                )
         df = pd.DataFrame(rows).sort_values(["step", "business_id"], kind="stable")
         opens = np.array([b.opens for b in self.business_list])
         opened = df["step"].to_numpy() >= opens[df["business_id"].to_numpy()]
@@ -645,18 +695,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     args = ap.parse_args(argv)
-    scenario = load_scenario(args.scenario, [f"population.customers={args.customers}",
-                                             f"run.steps={args.weeks}", *args.set])
+    scenario = load_scenario(
+        args.scenario,
+        [f"population.customers={args.customers}", f"run.steps={args.weeks}", *args.set],
+    )
     t0 = time.perf_counter()
     model = ReferenceModel(scenario, seed=args.seed)
     t1 = time.perf_counter()
     model.run(args.weeks)
     t2 = time.perf_counter()
     df = model.table()
-    print(df.groupby("strategy")[["revenue", "customers_active", "new_customers",
-                                  "new_from_referral"]].sum().to_string())
-    print(f"build {t1 - t0:.2f} s, {args.weeks} weeks {t2 - t1:.2f} s, "
-          f"{args.customers * args.weeks / (t2 - t1):,.0f} customer-weeks/s")
+    print(
+        df.groupby("strategy")[["revenue", "customers_active", "new_customers", "new_from_referral"]]
+        .sum()
+        .to_string()
+    )
+    print(
+        f"build {t1 - t0:.2f} s, {args.weeks} weeks {t2 - t1:.2f} s, "
+        f"{args.customers * args.weeks / (t2 - t1):,.0f} customer-weeks/s"
+    )
     return 0
 
 

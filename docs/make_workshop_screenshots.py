@@ -23,8 +23,18 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     """Run the browser tests with the docs-figures switch on."""
     env = {**os.environ, "COMMSIM_DOCS_FIGURES": "1"}
-    cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-m", "browser", "-p", "no:cacheprovider",
-           str(ROOT / "tests" / "test_dashboard.py")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-s",
+        "-m",
+        "browser",
+        "-p",
+        "no:cacheprovider",
+        str(ROOT / "tests" / "test_dashboard.py"),
+    ]
     code = subprocess.call(cmd, cwd=ROOT, env=env)
     out = ROOT / "docs" / "figures" / "workshop"
     for png in sorted(out.glob("*.png")):

@@ -179,9 +179,7 @@ def read_adoption_series(path: str | Path) -> pd.DataFrame:
                 raise CalibrationError(name, f"missing value {where}", col)
             value = _parse_number(cells[idx])
             if value is None:
-                raise CalibrationError(
-                    name, f"non-numeric value {cells[idx].strip()!r} {where}", col
-                )
+                raise CalibrationError(name, f"non-numeric value {cells[idx].strip()!r} {where}", col)
             sink.append(value)
 
     n = len(periods)
@@ -279,9 +277,7 @@ class BassFit:
         return asdict(self)
 
 
-def _as_series(
-    periods: ArrayLike, adoptions: ArrayLike, source: str
-) -> tuple[np.ndarray, np.ndarray]:
+def _as_series(periods: ArrayLike, adoptions: ArrayLike, source: str) -> tuple[np.ndarray, np.ndarray]:
     """Validate in-memory arrays for :func:`fit_bass`.
 
     Args:
@@ -305,13 +301,9 @@ def _as_series(
     except (TypeError, ValueError) as exc:
         raise CalibrationError(source, f"non-numeric values ({exc})", "adoptions") from exc
     if per.size != y.size:
-        raise CalibrationError(
-            source, f"{per.size} periods but {y.size} adoption values", "adoptions"
-        )
+        raise CalibrationError(source, f"{per.size} periods but {y.size} adoption values", "adoptions")
     if per.size < MIN_PERIODS:
-        raise CalibrationError(
-            source, f"only {per.size} period(s); need at least {MIN_PERIODS}", "period"
-        )
+        raise CalibrationError(source, f"only {per.size} period(s); need at least {MIN_PERIODS}", "period")
     if not np.all(np.isfinite(per)):
         raise CalibrationError(source, "non-finite value", "period")
     if not np.all(np.isfinite(y)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -33,43 +34,41 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
-    parser = _Parser(prog="commsim", description="Agent-based simulator of how small businesses grow "
-                                                 "through their communities.")
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; only ``command``'s module is imported (so the CLI starts fast)."""
+    parser = _Parser(
+        prog="commsim",
+        description="Agent-based simulator of how small businesses grow through their communities.",
+    )
     from sim import __version__
 
     parser.add_argument("--version", action="version", version=f"commsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            p.set_defaults(_module=None)
-            continue
-        mod.add_arguments(p)
         p.set_defaults(_module=module)
+        if name == command:
+            importlib.import_module(module).add_arguments(p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
-        return 2
-    if args._module is None:
-        print(f"commsim {args.command}: not available in this version", file=sys.stderr)
         return 2
     try:
         return int(importlib.import_module(args._module).main(args) or 0)
     except (ScenarioError, UsageError) as exc:
         print(f"commsim {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"commsim {args.command}: interrupted", file=sys.stderr)
         return 130

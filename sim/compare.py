@@ -44,8 +44,18 @@ def comparison_table(strategy_ts: pd.DataFrame) -> pd.DataFrame:
     for (arm, strategy, week), g in at.groupby(["arm", "strategy", "step"], sort=False):
         for col in COMPARED:
             m, lo, hi = mean_interval(g[col].to_numpy())
-            rows.append({"arm": arm, "strategy": strategy, "week": int(week), "measure": col,
-                         "mean": m, "low": lo, "high": hi, "replications": len(g)})
+            rows.append(
+                {
+                    "arm": arm,
+                    "strategy": strategy,
+                    "week": int(week),
+                    "measure": col,
+                    "mean": m,
+                    "low": lo,
+                    "high": hi,
+                    "replications": len(g),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -66,9 +76,15 @@ def overtake_weeks(strategy_ts: pd.DataFrame) -> pd.DataFrame:
                 ahead = (rev[a] > rev[b]).to_numpy()
                 behind_before = np.logical_or.accumulate(~ahead)
                 hits = np.flatnonzero(ahead & np.concatenate([[False], behind_before[:-1]]))
-                rows.append({"arm": arm, "strategy": a, "over": b,
-                             "week": int(rev.index[hits[0]]) if len(hits) else -1,
-                             "ahead_from_start": bool(ahead.all())})
+                rows.append(
+                    {
+                        "arm": arm,
+                        "strategy": a,
+                        "over": b,
+                        "week": int(rev.index[hits[0]]) if len(hits) else -1,
+                        "ahead_from_start": bool(ahead.all()),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -92,13 +108,17 @@ def format_comparison(strategy_ts: pd.DataFrame) -> str:
                         cells.append(f"{'-':>26}")
                         continue
                     r = r.iloc[0]
-                    cells.append(f"{fmt.format(r['mean'])} [{fmt.format(r['low'])}, {fmt.format(r['high'])}]".rjust(26))
+                    cells.append(
+                        f"{fmt.format(r['mean'])} [{fmt.format(r['low'])}, {fmt.format(r['high'])}]".rjust(26)
+                    )
                 out.append(f"{label:<17}{strategy:<15}" + "".join(cells))
         ov = overtake_weeks(strategy_ts[strategy_ts["arm"] == arm])
         for _, r in ov.iterrows():
             if r["week"] > 0:
                 out.append(f"revenue: {r['strategy']} overtakes {r['over']} in week {r['week']}")
             elif r["ahead_from_start"]:
-                out.append(f"revenue: {r['strategy']} is ahead of {r['over']} from week 1 and never falls behind")
+                out.append(
+                    f"revenue: {r['strategy']} is ahead of {r['over']} from week 1 and never falls behind"
+                )
         out.append("")
     return "\n".join(out)

@@ -582,9 +582,7 @@ class Workshop(mesa.Model):
                 tables.append(df)
             ts = pd.concat(tables, ignore_index=True)
             strat = strategy_table(ts)
-            return Results(
-                ts, strat, summary_table(strat), self.saved_scenario(), [self.model_seed]
-            )
+            return Results(ts, strat, summary_table(strat), self.saved_scenario(), [self.model_seed])
 
     def save(self, root: str | os.PathLike | None = None) -> Path:
         """Write a results folder as ``commsim run`` does; returns its path."""
@@ -596,18 +594,12 @@ class Workshop(mesa.Model):
         return write_results(results, out, self.started).resolve()
 
 
-def make_shock(
-    kind: str, start: int, business: str, category: str, money_scale: float = 1.0
-) -> Shock:
+def make_shock(kind: str, start: int, business: str, category: str, money_scale: float = 1.0) -> Shock:
     """A shock of ``kind`` starting at ``start`` with the parameter table's default sizes.
 
     A chain store's ads and reserves are multiplied by ``money_scale`` (see :func:`scale_money`).
     """
-    d = {
-        k.rsplit(".", 1)[-1]: p.default
-        for k, p in PARAMETERS.items()
-        if k.startswith(f"shocks.{kind}.")
-    }
+    d = {k.rsplit(".", 1)[-1]: p.default for k, p in PARAMETERS.items() if k.startswith(f"shocks.{kind}.")}
     if kind == "recession":
         return Recession(
             start=start,
@@ -731,10 +723,7 @@ def strategy_series(model: CommunityModel) -> tuple[list[dict], list[dict]]:
                 vals = _nanmean_rows(np.where(alive[:, cols], block, np.nan))
             else:
                 vals = block.sum(axis=1) / cols.sum()
-            rows += [
-                {"w": int(w), "s": s, "m": m, "v": _clean(v)}
-                for w, v in zip(weeks, vals, strict=True)
-            ]
+            rows += [{"w": int(w), "s": s, "m": m, "v": _clean(v)} for w, v in zip(weeks, vals, strict=True)]
         for ch in CHANNELS:
             total = data[f"new_from_{ch}"][:t, cols].sum() / cols.sum()
             bars.append({"ch": CHANNEL_LABELS[ch], "s": s, "v": round(float(total), 2)})
@@ -940,9 +929,7 @@ class TownLayout:
             return np.array([[c, c]])
         if n_hoods <= 12:
             a = 2 * math.pi * np.arange(n_hoods) / n_hoods - math.pi / 2
-            return np.column_stack(
-                [c + 0.34 * self.SIZE * np.cos(a), c + 0.34 * self.SIZE * np.sin(a)]
-            )
+            return np.column_stack([c + 0.34 * self.SIZE * np.cos(a), c + 0.34 * self.SIZE * np.sin(a)])
         side = math.ceil(math.sqrt(n_hoods))
         cell = 0.9 * self.SIZE / side
         i = np.arange(n_hoods)
@@ -964,9 +951,7 @@ class TownLayout:
         if b not in self._business_xy:
             h = int(model.business_hood[b]) % len(self.centres)
             same = [
-                i
-                for i in range(model.n_businesses)
-                if int(model.business_hood[i]) % len(self.centres) == h
+                i for i in range(model.n_businesses) if int(model.business_hood[i]) % len(self.centres) == h
             ]
             j = same.index(b)
             r = 0.45 * self.hood_radius[h] if len(same) > 1 else 0.0
@@ -1093,8 +1078,7 @@ if solara is not None:
         bits = [
             f'<span class="cs-week"><b>Week {h["week"]}</b> of {h["horizon"]}</span>',
             f'<span class="cs-demand">Demand {100 * h["demand"]:.0f}%</span>',
-            f'<span class="cs-size">{h["customers"]:,} customers, '
-            f"{h['businesses']} businesses</span>",
+            f'<span class="cs-size">{h["customers"]:,} customers, {h["businesses"]} businesses</span>',
         ]
         if h["side_by_side"]:
             comp = h["comparison"]
@@ -1114,9 +1098,7 @@ if solara is not None:
         else:
             rl, tl = h["revenue_leader"], h["retention_leader"]
             bits.append(f'<span class="cs-lead-revenue">Revenue leader: <b>{rl or "-"}</b></span>')
-            bits.append(
-                f'<span class="cs-lead-retention">Retention leader: <b>{tl or "-"}</b></span>'
-            )
+            bits.append(f'<span class="cs-lead-retention">Retention leader: <b>{tl or "-"}</b></span>')
         solara.HTML(
             tag="div",
             unsafe_innerHTML=" &nbsp;|&nbsp; ".join(bits),
@@ -1203,9 +1185,7 @@ if solara is not None:
                     render_interval=render_interval,
                     use_threads=use_threads,
                 )
-                solara.SliderInt(
-                    "Pause between weeks (ms)", value=play_interval, min=0, max=500, step=10
-                )
+                solara.SliderInt("Pause between weeks (ms)", value=play_interval, min=0, max=500, step=10)
             with solara.Card("Town (applies at Reset)"):
                 if pending:
                     solara.Text(
@@ -1213,9 +1193,7 @@ if solara is not None:
                         classes=["commsim-pending"],
                         style={"color": "#b35900"},
                     )
-                scenario_customers = base_scenario(ws.params["scenario_file"]).data["population"][
-                    "customers"
-                ]
+                scenario_customers = base_scenario(ws.params["scenario_file"]).data["population"]["customers"]
                 solara.Text(
                     f"Money is scaled to the town: {ws.model.n_customers:,} of the scenario's "
                     f"{scenario_customers:,} "
@@ -1280,9 +1258,7 @@ if solara is not None:
             with solara.Card("Save this run"):
                 solara.Button("Save this run", on_click=save, classes=["commsim-save"])
                 if saved.value:
-                    solara.Text(
-                        saved.value, classes=["commsim-saved"], style={"word-break": "break-all"}
-                    )
+                    solara.Text(saved.value, classes=["commsim-saved"], style={"word-break": "break-all"})
         with solara.Column(style={"padding": "8px"}):
             Headline(ws)
             TownView(ws)

@@ -571,9 +571,7 @@ def prepare(
             folder = _safe_extract_package(tarball, unpack_root)
             synthesized = _fill_minified(folder, [r for r in refs if r.spec == spec])
             missing = [
-                r.path
-                for r in refs
-                if r.spec == spec and not (folder / _split_path(r.path)[1]).is_file()
+                r.path for r in refs if r.spec == spec and not (folder / _split_path(r.path)[1]).is_file()
             ]
             if missing:
                 raise AssetError(

@@ -110,9 +110,7 @@ def docking_scenario_path() -> Path:
     """
     path = Path(__file__).resolve().parents[1] / "scenarios" / "bass_docking.toml"
     if not path.is_file():
-        raise ScenarioError(
-            f"{path}: no such file (the Bass docking scenario ships with the repository)"
-        )
+        raise ScenarioError(f"{path}: no such file (the Bass docking scenario ships with the repository)")
     return path
 
 
@@ -238,9 +236,7 @@ def dock(
         "replications": int(replications),
         "weeks": list(range(weeks + 1)),
         "simulated": mean.tolist(),
-        "simulated_sd": curves.std(axis=0, ddof=1).tolist()
-        if replications > 1
-        else [0.0] * (weeks + 1),
+        "simulated_sd": curves.std(axis=0, ddof=1).tolist() if replications > 1 else [0.0] * (weeks + 1),
         "discrete_bass": rec.tolist(),
         "closed_form": closed.tolist(),
         "max_error_discrete": err,
@@ -286,9 +282,7 @@ def error_by_customers(
     out: dict[int, dict[str, float]] = {}
     for n in sizes:
         reps = replications[n] if isinstance(replications, dict) else replications
-        curves = adoption_curves(
-            bass_scenario(n, p, q, base=base, weeks=weeks), reps, weeks, seed, progress
-        )
+        curves = adoption_curves(bass_scenario(n, p, q, base=base, weeks=weeks), reps, weeks, seed, progress)
         errs = per_run_max_error(curves, rec)
         mean = float(errs.mean())
         out[int(n)] = {
@@ -429,11 +423,7 @@ def checks_for(
     if "complete" in ladder and ladder["complete"]["half_week"] is not None:
         ref = ladder["complete"]["half_week"]
         earliest = min(
-            (
-                v["half_week"]
-                for k, v in ladder.items()
-                if k != "complete" and v["half_week"] is not None
-            ),
+            (v["half_week"] for k, v in ladder.items() if k != "complete" and v["half_week"] is not None),
             default=ref,
         )
         checks["network_bound"] = {
@@ -458,9 +448,7 @@ def _discrete_at(p_w: float, q_w: float, weeks_per_period: float, periods: int) 
     return np.interp(np.arange(periods + 1) * weeks_per_period, np.arange(steps + 1), f)
 
 
-def weekly_coefficients(
-    p: float, q: float, weeks_per_period: float, periods: int
-) -> dict[str, float]:
+def weekly_coefficients(p: float, q: float, weeks_per_period: float, periods: int) -> dict[str, float]:
     """Per-week ``p`` and ``q`` whose weekly recursion follows a fitted per-period Bass curve.
 
     The continuous model's rates scale with time, so ``p / W`` and ``q / W`` per week are the

@@ -24,7 +24,10 @@ def _fmt(v) -> str:
 
 def parameter_table() -> str:
     """Markdown table of every parameter: key, default, range, unit, meaning, source."""
-    rows = ["| key | default | range | unit | meaning | source or reason |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| key | default | range | unit | meaning | source or reason |",
+        "|---|---|---|---|---|---|",
+    ]
     for p in PARAMETERS.values():
         if p.choices:
             rng = " / ".join(p.choices)
@@ -33,7 +36,9 @@ def parameter_table() -> str:
         else:
             rng = ""
         default = "(none)" if p.default in ("", [], {}) else _fmt(p.default)
-        rows.append(f"| `{p.key}` | {default} | {rng} | {p.unit} | {p.meaning} | {p.source} |".replace("\n", " "))
+        rows.append(
+            f"| `{p.key}` | {default} | {rng} | {p.unit} | {p.meaning} | {p.source} |".replace("\n", " ")
+        )
     return "\n".join(rows)
 
 

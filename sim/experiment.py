@@ -89,9 +89,7 @@ TOP_KEYS = {
     "description",
 }
 DEFAULT_WEEKS = (13, 26, 52, 78)
-WEEKLY_MEASURES = tuple(
-    dict.fromkeys((*SUM_COLUMNS, *MEAN_COLUMNS, "survival", "cum_revenue", "cum_profit"))
-)
+WEEKLY_MEASURES = tuple(dict.fromkeys((*SUM_COLUMNS, *MEAN_COLUMNS, "survival", "cum_revenue", "cum_profit")))
 """Measures recorded each week per group of businesses (sums of counts and money, means of
 rates, ``survival`` = share open, ``cum_revenue``/``cum_profit`` = totals since week 1)."""
 RUN_MEASURES = ("momentum_week",)
@@ -263,9 +261,7 @@ class Experiment:
         return out
 
 
-def _flatten(
-    table: dict[str, Any], prefix: str = "", leaf_keys: frozenset = frozenset()
-) -> dict[str, Any]:
+def _flatten(table: dict[str, Any], prefix: str = "", leaf_keys: frozenset = frozenset()) -> dict[str, Any]:
     """Flatten nested TOML tables into dotted keys (``a.b = 1`` and ``"a.b" = 1`` read alike)."""
     out: dict[str, Any] = {}
     for k, v in table.items():
@@ -285,9 +281,7 @@ def param_for_key(key: str, base: dict[str, Any]) -> Param | None:
         i = int(parts[1])
         if i < len(shocks):
             kind = shocks[i]["kind"]
-            return PARAMETERS.get(f"shocks.{kind}.{parts[2]}") or PARAMETERS.get(
-                f"shocks.{parts[2]}"
-            )
+            return PARAMETERS.get(f"shocks.{kind}.{parts[2]}") or PARAMETERS.get(f"shocks.{parts[2]}")
         return None
     if parts[0] == "arms":
         return None
@@ -326,9 +320,7 @@ def _factor(key: str, spec: Any, base: Scenario, src: str) -> Factor:
             if "low" not in spec or "high" not in spec:
                 raise ScenarioError(f"{where}: a range needs both low and high")
             if p.kind not in ("int", "float"):
-                raise ScenarioError(
-                    f"{where}: a range needs a numeric parameter; {key} is a {p.kind}"
-                )
+                raise ScenarioError(f"{where}: a range needs a numeric parameter; {key} is a {p.kind}")
             lo, hi = spec["low"], spec["high"]
             if not _number(lo) or not _number(hi):
                 raise ScenarioError(f"{where}: low and high must be numbers")
@@ -376,9 +368,7 @@ def _check_override(base: Scenario, key: str, value: Any, where: str) -> None:
 
 def _positive_int(value: Any, where: str, minimum: int = 1) -> int:
     if not _is_int(value) or value < minimum:
-        raise ScenarioError(
-            f"{where}: expected a whole number of at least {minimum}, got {value!r}"
-        )
+        raise ScenarioError(f"{where}: expected a whole number of at least {minimum}, got {value!r}")
     return value
 
 
@@ -389,9 +379,7 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     return experiment_from_dict(raw, str(path), text=text)
 
 
-def experiment_from_dict(
-    raw: dict[str, Any], source: str = "<inline>", text: str = ""
-) -> Experiment:
+def experiment_from_dict(raw: dict[str, Any], source: str = "<inline>", text: str = "") -> Experiment:
     """Validate an experiment given as a dict (as a TOML file gives it)."""
     src = source
     for key in raw:
@@ -436,8 +424,7 @@ def experiment_from_dict(
     base_raw = copy.deepcopy(base_raw)
     if base_raw.get("arms"):
         raise ScenarioError(
-            f"{src}: base: the base scenario declares [[arms]]; declare arms in the "
-            f"experiment file instead"
+            f"{src}: base: the base scenario declares [[arms]]; declare arms in the experiment file instead"
         )
     try:
         for key, value in fixed.items():
@@ -464,9 +451,7 @@ def experiment_from_dict(
         raise ScenarioError(f"{src}: measures: expected a non-empty list of measure names")
     for m in measures:
         if m not in MEASURES:
-            raise ScenarioError(
-                f"{src}: measures: unknown measure {m!r} (known: {', '.join(MEASURES)})"
-            )
+            raise ScenarioError(f"{src}: measures: unknown measure {m!r} (known: {', '.join(MEASURES)})")
     if len(set(measures)) != len(measures):
         raise ScenarioError(f"{src}: measures: a measure appears twice")
     weeks = raw.get("weeks")
@@ -477,9 +462,7 @@ def experiment_from_dict(
             raise ScenarioError(f"{src}: weeks: expected a list of week numbers")
         for w in weeks:
             if not 1 <= w <= steps:
-                raise ScenarioError(
-                    f"{src}: weeks: week {w} is outside the horizon of {steps} weeks"
-                )
+                raise ScenarioError(f"{src}: weeks: week {w} is outside the horizon of {steps} weeks")
         weeks = sorted(set(weeks))
 
     # Parameters.
@@ -523,9 +506,7 @@ def experiment_from_dict(
             ):
                 raise ScenarioError(f"{src}: arms.{arm}.{key}: unknown key")
             if key in flat:
-                raise ScenarioError(
-                    f"{src}: arms.{arm}.{key}: also a swept parameter; an arm cannot set it"
-                )
+                raise ScenarioError(f"{src}: arms.{arm}.{key}: also a swept parameter; an arm cannot set it")
         arms[arm] = overrides
         maps[arm] = dict(smap)
     compare = _check_compare(raw.get("compare", {}), arms, base, src)
@@ -565,9 +546,7 @@ def _check_design(
     design: Any, factors: list[Factor], measures: list[str], weeks: list[int], src: str
 ) -> dict[str, Any]:
     if not isinstance(design, dict):
-        raise ScenarioError(
-            f"{src}: design: missing [design] table with kind = {' | '.join(DESIGN_KINDS)}"
-        )
+        raise ScenarioError(f"{src}: design: missing [design] table with kind = {' | '.join(DESIGN_KINDS)}")
     kind = design.get("kind")
     if kind not in DESIGN_KINDS:
         raise ScenarioError(
@@ -577,8 +556,7 @@ def _check_design(
     for key in design:
         if key not in allowed:
             raise ScenarioError(
-                f"{src}: design.{key}: unknown key for a {kind} design "
-                f"(known: {', '.join(sorted(allowed))})"
+                f"{src}: design.{key}: unknown key for a {kind} design (known: {', '.join(sorted(allowed))})"
             )
     out: dict[str, Any] = {"kind": kind}
     if kind == "grid":
@@ -590,8 +568,7 @@ def _check_design(
     elif kind == "sobol":
         if "N" not in design:
             raise ScenarioError(
-                f"{src}: design.N: a sobol design needs SALib's base sample size N "
-                f"(a power of 2, e.g. 64)"
+                f"{src}: design.N: a sobol design needs SALib's base sample size N (a power of 2, e.g. 64)"
             )
         n = _positive_int(design["N"], f"{src}: design.N", 2)
         if n & (n - 1):
@@ -607,14 +584,10 @@ def _check_design(
         if len(factors) < 2:
             raise ScenarioError(f"{src}: parameters: a sobol design needs at least 2 parameters")
     elif kind == "morris":
-        out["trajectories"] = _positive_int(
-            design.get("trajectories", 10), f"{src}: design.trajectories", 2
-        )
+        out["trajectories"] = _positive_int(design.get("trajectories", 10), f"{src}: design.trajectories", 2)
         levels = _positive_int(design.get("levels", 4), f"{src}: design.levels", 2)
         if levels % 2:
-            raise ScenarioError(
-                f"{src}: design.levels: Morris needs an even number of levels, got {levels}"
-            )
+            raise ScenarioError(f"{src}: design.levels: Morris needs an even number of levels, got {levels}")
         out["levels"] = levels
     if kind in ("sobol", "morris"):
         for f in factors:
@@ -644,17 +617,13 @@ def _check_compare(table: Any, arms: dict[str, Any], base: Scenario, src: str) -
     if arms:
         names = list(arms)
         if len(names) < 2 and ("a" in table or "b" in table):
-            raise ScenarioError(
-                f"{src}: compare: comparing arms needs at least two [arms.NAME] tables"
-            )
+            raise ScenarioError(f"{src}: compare: comparing arms needs at least two [arms.NAME] tables")
         if len(names) < 2:
             raise ScenarioError(f"{src}: arms: declare at least two arms (or none)")
         a, b = table.get("a", names[0]), table.get("b", names[1])
         for k, v in (("a", a), ("b", b)):
             if v not in arms:
-                raise ScenarioError(
-                    f"{src}: compare.{k}: unknown arm {v!r} (arms: {', '.join(names)})"
-                )
+                raise ScenarioError(f"{src}: compare.{k}: unknown arm {v!r} (arms: {', '.join(names)})")
         if a == b:
             raise ScenarioError(f"{src}: compare: a and b are the same arm")
         group = table.get("group", "community")
@@ -702,9 +671,7 @@ def salib_problem(factors: list[Factor]) -> dict[str, Any]:
     }
 
 
-def sample_unit(
-    kind: str, problem: dict[str, Any], options: dict[str, Any], seed: int
-) -> np.ndarray:
+def sample_unit(kind: str, problem: dict[str, Any], options: dict[str, Any], seed: int) -> np.ndarray:
     """Sample a design in the problem's own scale with SALib (sobol, morris, latin_hypercube).
 
     This is the one path from a design to its points, used for experiments and for tests on
@@ -765,10 +732,7 @@ def design_points(exp: Experiment) -> tuple[pd.DataFrame, np.ndarray | None]:
             else [f.cast(v) for v in np.linspace(f.low, f.high, exp.design["levels"])]
             for f in factors
         ]
-        rows = [
-            dict(zip([f.key for f in factors], combo, strict=True))
-            for combo in itertools.product(*axes)
-        ]
+        rows = [dict(zip([f.key for f in factors], combo, strict=True)) for combo in itertools.product(*axes)]
         df = pd.DataFrame(rows)
     else:
         if kind == "random":
@@ -790,9 +754,7 @@ def run_seed(seed: int, point: int, replication: int) -> int:
     nothing else (not the arm, the worker or the order), so every arm of one replication shares it
     (a paired comparison) and results are the same with any number of workers.
     """
-    state = np.random.SeedSequence(seed, spawn_key=(point, replication)).generate_state(
-        1, dtype=np.uint64
-    )
+    state = np.random.SeedSequence(seed, spawn_key=(point, replication)).generate_state(1, dtype=np.uint64)
     return int(state[0] >> np.uint64(1))
 
 
@@ -808,20 +770,14 @@ def run_table(exp: Experiment, points: pd.DataFrame) -> pd.DataFrame:
     arm_i = idx % len(arms)
     rep = (idx // len(arms)) % exp.replications
     point = idx // (len(arms) * exp.replications)
-    seeds = {
-        (p, r): run_seed(exp.seed, p, r)
-        for p in range(len(points))
-        for r in range(exp.replications)
-    }
+    seeds = {(p, r): run_seed(exp.seed, p, r) for p in range(len(points)) for r in range(exp.replications)}
     return pd.DataFrame(
         {
             "run": idx,
             "point": point,
             "arm": [arms[i] for i in arm_i],
             "replication": rep,
-            "seed": np.array(
-                [seeds[(p, r)] for p, r in zip(point, rep, strict=True)], dtype=np.uint64
-            ),
+            "seed": np.array([seeds[(p, r)] for p, r in zip(point, rep, strict=True)], dtype=np.uint64),
         }
     )
 

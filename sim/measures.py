@@ -19,14 +19,52 @@ if TYPE_CHECKING:  # pragma: no cover
 RETENTION_WINDOW = 13
 """Weeks over which weekly retention and margin are averaged (a quarter)."""
 
-COUNT_COLUMNS = ("new_customers", "new_from_ads", "new_from_community", "new_from_word_of_mouth",
-                 "new_from_referral", "new_from_partner", "new_from_walk_in", "churned", "purchases",
-                 "cut_backs", "partner_referrals_given", "partner_referrals_received")
-MONEY_COLUMNS = ("revenue", "profit", "cash", "goods_cost", "fixed_cost", "ad_cost", "community_cost")
-COLUMNS = ("alive", "closed_by_market", "customers_active", "cumulative_customers", *COUNT_COLUMNS, *MONEY_COLUMNS,
-           "price", "retention_rate", "promoter_score", "promoters", "detractors", "clv_estimate",
-           "clv_realised", "trust_mean", "social_capital", "partners", "community_value", "sroi",
-           "ad_reach", "ad_contacts", "community_contacts")
+COUNT_COLUMNS = (
+    "new_customers",
+    "new_from_ads",
+    "new_from_community",
+    "new_from_word_of_mouth",
+    "new_from_referral",
+    "new_from_partner",
+    "new_from_walk_in",
+    "churned",
+    "purchases",
+    "cut_backs",
+    "partner_referrals_given",
+    "partner_referrals_received",
+)
+MONEY_COLUMNS = (
+    "revenue",
+    "profit",
+    "cash",
+    "goods_cost",
+    "fixed_cost",
+    "ad_cost",
+    "community_cost",
+)
+COLUMNS = (
+    "alive",
+    "closed_by_market",
+    "customers_active",
+    "cumulative_customers",
+    *COUNT_COLUMNS,
+    *MONEY_COLUMNS,
+    "price",
+    "retention_rate",
+    "promoter_score",
+    "promoters",
+    "detractors",
+    "clv_estimate",
+    "clv_realised",
+    "trust_mean",
+    "social_capital",
+    "partners",
+    "community_value",
+    "sroi",
+    "ad_reach",
+    "ad_contacts",
+    "community_contacts",
+)
 
 
 def promoter_score(scores: np.ndarray) -> float:
@@ -121,7 +159,9 @@ class Recorder:
         d["customers_active"][t] = active.sum(axis=0)
         d["cumulative_customers"][t] = m.customers_won
         d["new_customers"][t] = m.new_by_channel.sum(axis=1)
-        for code, name in enumerate(("ads", "community", "word_of_mouth", "referral", "partner", "walk_in"), 1):
+        for code, name in enumerate(
+            ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in"), 1
+        ):
             d[f"new_from_{name}"][t] = m.new_by_channel[:, code]
         lapsed = week - m.churn_window  # weeks of last purchase that lapse this week (>= 1 or none)
         d["churned"][t] = ((m.last_purchase == lapsed[None, :]) & (lapsed[None, :] >= 1)).sum(axis=0)
@@ -142,16 +182,18 @@ class Recorder:
         with np.errstate(invalid="ignore", divide="ignore"):
             d["promoter_score"][t] = np.where(n_scored > 0, 100.0 * (prom - det) / n_scored, np.nan)
         lo = max(0, t - RETENTION_WINDOW + 1)
-        churned = d["churned"][lo:t + 1].sum(axis=0)
-        exposed = d["customers_active"][max(0, lo - 1):t].sum(axis=0)
-        gross = (d["revenue"][lo:t + 1] - d["goods_cost"][lo:t + 1]).sum(axis=0)
-        held = d["customers_active"][lo:t + 1].sum(axis=0)
+        churned = d["churned"][lo : t + 1].sum(axis=0)
+        exposed = d["customers_active"][max(0, lo - 1) : t].sum(axis=0)
+        gross = (d["revenue"][lo : t + 1] - d["goods_cost"][lo : t + 1]).sum(axis=0)
+        held = d["customers_active"][lo : t + 1].sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.where(exposed > 0, 1.0 - churned / exposed, np.nan)
             margin = np.where(held > 0, gross / held, np.nan)
         d["retention_rate"][t] = r
-        d["clv_estimate"][t] = [clv_estimate(mm, rr, m.weekly_discount) if np.isfinite(rr) and np.isfinite(mm)
-                                else np.nan for mm, rr in zip(margin, r, strict=True)]
+        d["clv_estimate"][t] = [
+            clv_estimate(mm, rr, m.weekly_discount) if np.isfinite(rr) and np.isfinite(mm) else np.nan
+            for mm, rr in zip(margin, r, strict=True)
+        ]
         total_margin = m.margin_by_channel.sum(axis=1)
         cum = d["cumulative_customers"][t]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -173,7 +215,7 @@ class Recorder:
             community_share = np.where(contacts.sum(axis=1) > 0, contacts[:, 1] / contacts.sum(axis=1), 0.0)
         value = mc[:, 2] + mc[:, 5] + community_share * (mc[:, 3] + mc[:, 4])
         d["community_value"][t] = value
-        spent = d["community_cost"][:t + 1].sum(axis=0)
+        spent = d["community_cost"][: t + 1].sum(axis=0)
         d["sroi"][t] = [sroi(v, c) for v, c in zip(value, spent, strict=True)]
         self.demand[t] = m.demand_index
         self.cost[t] = m.cost_index
@@ -185,19 +227,31 @@ class Recorder:
         m = self.model
         t, nb = self.rows, m.n_businesses
         step = np.repeat(np.arange(1, t + 1), nb)
-        df = pd.DataFrame({
-            "step": step,
-            "business_id": np.tile(np.arange(nb), t),
-            "business": np.tile(np.array(m.business_name, dtype=object), t),
-            "strategy": np.tile(np.array(m.strategy_names(), dtype=object), t),
-            "category": np.tile(np.array([m.category_names[k] for k in m.business_category], dtype=object), t),
-        })
+        df = pd.DataFrame(
+            {
+                "step": step,
+                "business_id": np.tile(np.arange(nb), t),
+                "business": np.tile(np.array(m.business_name, dtype=object), t),
+                "strategy": np.tile(np.array(m.strategy_names(), dtype=object), t),
+                "category": np.tile(
+                    np.array([m.category_names[k] for k in m.business_category], dtype=object), t
+                ),
+            }
+        )
         for c in COLUMNS:
             df[c] = self.data[c][:t].reshape(-1)
         df["alive"] = df["alive"].astype(bool)
         df["closed_by_market"] = df["closed_by_market"].astype(bool)
-        for c in ("customers_active", "cumulative_customers", *COUNT_COLUMNS, "promoters", "detractors", "partners",
-                  "ad_contacts", "community_contacts"):
+        for c in (
+            "customers_active",
+            "cumulative_customers",
+            *COUNT_COLUMNS,
+            "promoters",
+            "detractors",
+            "partners",
+            "ad_contacts",
+            "community_contacts",
+        ):
             df[c] = df[c].astype(np.int64)
         df["demand_index"] = np.repeat(self.demand[:t], nb)
         df["cost_index"] = np.repeat(self.cost[:t], nb)

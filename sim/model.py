@@ -17,8 +17,8 @@ import zlib
 from typing import Any
 
 import mesa
-from mesa.agentset import AgentSet
 import numpy as np
+from mesa.agentset import AgentSet
 from scipy.optimize import brentq
 from scipy.stats import beta as beta_dist
 
@@ -35,8 +35,19 @@ CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in
 """Channel names, codes 1-6 (0: not yet aware / not a customer)."""
 
 NEVER = np.int16(-1)
-STREAMS = ("population", "network", "businesses", "ads", "community", "needs", "word_of_mouth",
-           "tie_kind", "warnings", "shocks", "owner_exit")
+STREAMS = (
+    "population",
+    "network",
+    "businesses",
+    "ads",
+    "community",
+    "needs",
+    "word_of_mouth",
+    "tie_kind",
+    "warnings",
+    "shocks",
+    "owner_exit",
+)
 """Named random streams; choice, cut-back, walk-in and experience have one stream per category,
 partner referrals one per business."""
 
@@ -71,8 +82,12 @@ class CommunityModel(mesa.Model):
             subclasses of :class:`~sim.strategies.Strategy`).
     """
 
-    def __init__(self, scenario: Scenario | dict, seed: int | None = None,
-                 strategies: dict[str, Strategy] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | dict,
+        seed: int | None = None,
+        strategies: dict[str, Strategy] | None = None,
+    ) -> None:
         if not isinstance(scenario, Scenario):
             scenario = scenario_from_dict(scenario)
         self.config = scenario
@@ -107,7 +122,8 @@ class CommunityModel(mesa.Model):
     # ------------------------------------------------------------------ construction
     def _build_categories(self, data: dict[str, Any]) -> None:
         used = {b["category"] for b in data["businesses"]} | {
-            s["category"] for s in data["shocks"] if s["kind"] == "chain_store"}
+            s["category"] for s in data["shocks"] if s["kind"] == "chain_store"
+        }
         self.category_names = [c for c in data["categories"] if c in used]
         self.categories = {c: data["categories"][c] for c in self.category_names}
         self.n_categories = len(self.category_names)
@@ -117,10 +133,13 @@ class CommunityModel(mesa.Model):
         rng = self.rngs["population"]
         n = self.n_customers = pop["customers"]
         self.n_neighbourhoods = min(pop["neighbourhoods"], n)
-        self.budget = (pop["budget_mean"] * rng.lognormal(-pop["budget_spread"] ** 2 / 2, pop["budget_spread"], n)
-                       ).astype(np.float32)
+        self.budget = (
+            pop["budget_mean"] * rng.lognormal(-(pop["budget_spread"] ** 2) / 2, pop["budget_spread"], n)
+        ).astype(np.float32)
         ps = pop["price_sensitivity_spread"]
-        self.price_sensitivity = (pop["price_sensitivity_mean"] * rng.lognormal(-ps**2 / 2, ps, n)).astype(np.float32)
+        self.price_sensitivity = (pop["price_sensitivity_mean"] * rng.lognormal(-(ps**2) / 2, ps, n)).astype(
+            np.float32
+        )
         a, b = values_weight_beta(pop["values_weight_share"], pop["values_weight_concentration"])
         self.values_weight = rng.beta(a, b, n).astype(np.float32)
         freq = np.array([self.categories[c]["frequency"] for c in self.category_names], dtype=np.float32)
@@ -162,8 +181,16 @@ class CommunityModel(mesa.Model):
         self.business_name: list[str] = []
         self.business_strategy: list[Strategy] = []
         self.business_category = np.zeros(0, dtype=np.int32)
-        for arr in ("usual_price", "quality", "unit_cost", "fixed_cost", "cash", "credit_line",
-                    "consistency", "price"):
+        for arr in (
+            "usual_price",
+            "quality",
+            "unit_cost",
+            "fixed_cost",
+            "cash",
+            "credit_line",
+            "consistency",
+            "price",
+        ):
             setattr(self, arr, np.zeros(0, dtype=np.float64))
         self.business_hood = np.zeros(0, dtype=np.int32)
         self.opens = np.zeros(0, dtype=np.int32)
@@ -196,12 +223,28 @@ class CommunityModel(mesa.Model):
         del rng
 
     def _chain_row(self, shock: ChainStore, index: int) -> dict[str, Any]:
-        return dict(count=1, category=shock.category, strategy="chain", name=f"chain-{shock.category}-{index}",
-                    quality=shock.quality, price=0.0, unit_cost=-1.0, fixed_cost=-1.0, cash=shock.cash,
-                    credit_line=0.0, neighbourhood=int(self.rngs["businesses"].integers(self.n_neighbourhoods)),
-                    opens=shock.start, strategy_override=Strategy(
-                        name="chain", **{**BUILT_IN["chain"], "price_factor": shock.price_factor,
-                                         "ad_budget": shock.ad_budget}))
+        return dict(
+            count=1,
+            category=shock.category,
+            strategy="chain",
+            name=f"chain-{shock.category}-{index}",
+            quality=shock.quality,
+            price=0.0,
+            unit_cost=-1.0,
+            fixed_cost=-1.0,
+            cash=shock.cash,
+            credit_line=0.0,
+            neighbourhood=int(self.rngs["businesses"].integers(self.n_neighbourhoods)),
+            opens=shock.start,
+            strategy_override=Strategy(
+                name="chain",
+                **{
+                    **BUILT_IN["chain"],
+                    "price_factor": shock.price_factor,
+                    "ad_budget": shock.ad_budget,
+                },
+            ),
+        )
 
     def _add_businesses(self, rows: list[dict[str, Any]]) -> None:
         """Append businesses (at construction, or a chain store opened live) and their columns."""
@@ -223,27 +266,62 @@ class CommunityModel(mesa.Model):
                 self.patron = np.column_stack([self.patron, np.full(n, -1, dtype=np.int32)])
         self.n_categories = len(self.category_names)
         cats = [self.categories[r["category"]] for r in rows]
-        usual = np.array([c["price"] if r["price"] <= 0 else r["price"] for r, c in zip(rows, cats, strict=True)])
+        usual = np.array(
+            [c["price"] if r["price"] <= 0 else r["price"] for r, c in zip(rows, cats, strict=True)]
+        )
         self.business_name += [r["name"] for r in rows]
-        self.business_strategy += [r.get("strategy_override") or self._strategy_objects[r["strategy"]] for r in rows]
-        self.business_category = np.concatenate([self.business_category, [cat_index[r["category"]] for r in rows]]
-                                                ).astype(np.int32)
+        self.business_strategy += [
+            r.get("strategy_override") or self._strategy_objects[r["strategy"]] for r in rows
+        ]
+        self.business_category = np.concatenate(
+            [self.business_category, [cat_index[r["category"]] for r in rows]]
+        ).astype(np.int32)
         self.usual_price = np.concatenate([self.usual_price, usual])
         self.price = np.concatenate([self.price, usual])
         spread = np.array([r.get("quality_spread", 0.0) for r in rows])
         drawn = np.array([r["quality"] for r in rows]) + spread * self.rngs["businesses"].standard_normal(k)
         self.quality = np.concatenate([self.quality, np.clip(drawn, 0.0, 1.0)])
-        self.unit_cost = np.concatenate([self.unit_cost, [
-            (c["unit_cost"] if r["unit_cost"] < 0 else r["unit_cost"]) for r, c in zip(rows, cats, strict=True)]])
-        self.fixed_cost = np.concatenate([self.fixed_cost, [
-            (c["fixed_cost"] if r["fixed_cost"] < 0 else r["fixed_cost"]) for r, c in zip(rows, cats, strict=True)]])
+        self.unit_cost = np.concatenate(
+            [
+                self.unit_cost,
+                [
+                    (c["unit_cost"] if r["unit_cost"] < 0 else r["unit_cost"])
+                    for r, c in zip(rows, cats, strict=True)
+                ],
+            ]
+        )
+        self.fixed_cost = np.concatenate(
+            [
+                self.fixed_cost,
+                [
+                    (c["fixed_cost"] if r["fixed_cost"] < 0 else r["fixed_cost"])
+                    for r, c in zip(rows, cats, strict=True)
+                ],
+            ]
+        )
         fixed = self.fixed_cost[-k:]
-        self.cash = np.concatenate([self.cash, [
-            r["cash"] if r["cash"] >= 0 else r.get("reserve_weeks", 13.0) * f for r, f in zip(rows, fixed, strict=True)]])
-        self.credit_line = np.concatenate([self.credit_line, [
-            r["credit_line"] if r["credit_line"] >= 0 else 4.0 * f for r, f in zip(rows, fixed, strict=True)]])
+        self.cash = np.concatenate(
+            [
+                self.cash,
+                [
+                    r["cash"] if r["cash"] >= 0 else r.get("reserve_weeks", 13.0) * f
+                    for r, f in zip(rows, fixed, strict=True)
+                ],
+            ]
+        )
+        self.credit_line = np.concatenate(
+            [
+                self.credit_line,
+                [
+                    r["credit_line"] if r["credit_line"] >= 0 else 4.0 * f
+                    for r, f in zip(rows, fixed, strict=True)
+                ],
+            ]
+        )
         self.consistency = np.concatenate([self.consistency, np.zeros(k)])
-        self.business_hood = np.concatenate([self.business_hood, [r["neighbourhood"] for r in rows]]).astype(np.int32)
+        self.business_hood = np.concatenate([self.business_hood, [r["neighbourhood"] for r in rows]]).astype(
+            np.int32
+        )
         self.opens = np.concatenate([self.opens, [r["opens"] for r in rows]]).astype(np.int32)
         self.alive = np.concatenate([self.alive, np.zeros(k, dtype=bool)])
         self.closed_week = np.concatenate([self.closed_week, np.full(k, -1)]).astype(np.int32)
@@ -274,7 +352,9 @@ class CommunityModel(mesa.Model):
         self._given_ewma = grow(self._given_ewma)
         self._served_ewma = np.concatenate([self._served_ewma, np.zeros(k)])
         self.margin_by_channel = np.vstack([self.margin_by_channel, np.zeros((k, len(CHANNELS) + 1))])
-        self.contact_counts = np.vstack([self.contact_counts, np.zeros((k, len(CHANNELS) + 1), dtype=np.int64)])
+        self.contact_counts = np.vstack(
+            [self.contact_counts, np.zeros((k, len(CHANNELS) + 1), dtype=np.int64)]
+        )
         self.customers_won = np.concatenate([self.customers_won, np.zeros(k, dtype=np.int64)])
         self.n_businesses = b_new
         self._heard = None  # a new business: last week's hearing no longer lines up
@@ -309,8 +389,9 @@ class CommunityModel(mesa.Model):
     def customers(self) -> AgentSet:
         """Customer agents (views of the arrays), created on first use: costly for large towns."""
         if self._customer_agents is None:
-            self._customer_agents = AgentSet([Customer(self, i) for i in range(self.n_customers)],
-                                                  random=self.random)
+            self._customer_agents = AgentSet(
+                [Customer(self, i) for i in range(self.n_customers)], random=self.random
+            )
         return self._customer_agents
 
     @property
@@ -436,13 +517,20 @@ class CommunityModel(mesa.Model):
             away = np.where(away >= start, away + size, away)
             reached = np.concatenate([home, away])
             self.community_contacts[b] = len(reached)
-            self._contact(reached, np.full(len(reached), b), COMMUNITY,
-                          self.beh["community_trust"] * self.consistency[b])
+            self._contact(
+                reached,
+                np.full(len(reached), b),
+                COMMUNITY,
+                self.beh["community_trust"] * self.consistency[b],
+            )
 
     def _max_ad_reach(self) -> float:
         """The largest share of the town any business's ads can reach in a week."""
         budgets = np.array([st.ad_budget for st in self.business_strategy])
-        return min(1.0, float(budgets.max(initial=0.0)) / (self.eco["ad_cost_per_reach"] * self.n_customers))
+        return min(
+            1.0,
+            float(budgets.max(initial=0.0)) / (self.eco["ad_cost_per_reach"] * self.n_customers),
+        )
 
     def _ad_contacts(self, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Customers reached by each business's ads this week.
@@ -512,8 +600,10 @@ class CommunityModel(mesa.Model):
             if len(walkers):
                 local = self.business_hood[shops][None, :] == self.neighbourhood[walkers][:, None]
                 weights = local + 0.1
-                pick = (weights.cumsum(axis=1) / weights.sum(axis=1, keepdims=True)
-                        > rng_walk.random(len(walkers))[:, None]).argmax(axis=1)
+                pick = (
+                    weights.cumsum(axis=1) / weights.sum(axis=1, keepdims=True)
+                    > rng_walk.random(len(walkers))[:, None]
+                ).argmax(axis=1)
                 chosen = shops[pick]
                 self._contact(walkers, chosen, WALK_IN, 0.0)
                 out_c.append(walkers)
@@ -524,10 +614,14 @@ class CommunityModel(mesa.Model):
                 continue
             known = known[knows_any]
             price = self.price[shops] / self.usual_price[shops]
-            util = (beh["quality_weight"] * self.quality[shops][None, :]
-                    - (self.price_sensitivity[buyers] * budget_scale[buyers])[:, None] * price[None, :]
-                    + beh["trust_weight"] * self.values_weight[buyers][:, None] * self.trust[np.ix_(buyers, shops)]
-                    + beh["habit_weight"] * (self.patron[buyers, k][:, None] == shops[None, :]))
+            util = (
+                beh["quality_weight"] * self.quality[shops][None, :]
+                - (self.price_sensitivity[buyers] * budget_scale[buyers])[:, None] * price[None, :]
+                + beh["trust_weight"]
+                * self.values_weight[buyers][:, None]
+                * self.trust[np.ix_(buyers, shops)]
+                + beh["habit_weight"] * (self.patron[buyers, k][:, None] == shops[None, :])
+            )
             util = util + rng_choice.gumbel(size=util.shape)
             util[~known] = -np.inf
             pick = util.argmax(axis=1)
@@ -549,8 +643,9 @@ class CommunityModel(mesa.Model):
         """Choice, cut-back, walk-in and experience streams of one category (they do not shift each other)."""
         name = self.category_names[k]
         if name not in self._cat_rngs:
-            self._cat_rngs[name] = tuple(stream(self.seed, f"{m}:{name}")
-                                         for m in ("choice", "cutback", "walk_in", "experience"))
+            self._cat_rngs[name] = tuple(
+                stream(self.seed, f"{m}:{name}") for m in ("choice", "cutback", "walk_in", "experience")
+            )
         return self._cat_rngs[name]
 
     # 4 ----------------------------------------------------------------------------------
@@ -569,8 +664,14 @@ class CommunityModel(mesa.Model):
             for k in np.unique(cats):  # one stream per category, so categories do not shift each other
                 where = np.flatnonzero(cats == k)
                 noise[where] = self._category_streams(k)[3].normal(0.0, beh["experience_noise"], len(where))
-        e = np.clip(self.quality[b] + beh["personalisation_gain"] * personal * returning
-                    - beh["price_disappointment"] * over_price + noise, 0.0, 1.0).astype(np.float32)
+        e = np.clip(
+            self.quality[b]
+            + beh["personalisation_gain"] * personal * returning
+            - beh["price_disappointment"] * over_price
+            + noise,
+            0.0,
+            1.0,
+        ).astype(np.float32)
         t = self.trust[c, b]
         rate = np.where(e > t, beh["trust_up"], beh["trust_down"]).astype(np.float32)
         t = t + rate * (e - t)
@@ -589,8 +690,9 @@ class CommunityModel(mesa.Model):
         channel = np.where(recommended, np.where(by_weak, WORD_OF_MOUTH, REFERRAL), self.contact[fc, fb])
         self.acquired[fc, fb] = channel
         nb = self.n_businesses
-        self.new_by_channel = np.bincount(fb * (len(CHANNELS) + 1) + channel,
-                                          minlength=nb * (len(CHANNELS) + 1)).reshape(nb, -1)
+        self.new_by_channel = np.bincount(
+            fb * (len(CHANNELS) + 1) + channel, minlength=nb * (len(CHANNELS) + 1)
+        ).reshape(nb, -1)
         self.customers_won += self.new_by_channel.sum(axis=1)
         self.first_purchase[fc, fb] = self.week
         self.last_purchase[c, b] = self.week
@@ -600,7 +702,9 @@ class CommunityModel(mesa.Model):
     @property
     def churn_window(self) -> np.ndarray:
         """Weeks without a purchase after which a customer has churned, per business."""
-        freq = np.array([self.categories[self.category_names[k]]["frequency"] for k in self.business_category])
+        freq = np.array(
+            [self.categories[self.category_names[k]]["frequency"] for k in self.business_category]
+        )
         scale = self.config.data["population"]["need_scale"]
         weeks = self.eco["active_window"] / np.maximum(freq * scale, 1e-9)
         return np.clip(np.ceil(weeks), 4, 32000).astype(np.int64)
@@ -612,12 +716,10 @@ class CommunityModel(mesa.Model):
 
     def _word_of_mouth(self) -> None:
         beh = self.beh
-        n, nb = self.n_customers, self.n_businesses
+        n = self.n_customers
         active = self.active_mask()
-        self._active = active
         promoters = active & (self.score >= 9)
         detractors = active & (self.score >= 0) & (self.score <= 6)
-        self._promoters, self._detractors = promoters, detractors
         u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
         tie_u = self.rngs["tie_kind"].random(n)
         warn_u = self.rngs["warnings"].random(n)
@@ -665,7 +767,7 @@ class CommunityModel(mesa.Model):
             order = np.argsort(buys["business"], kind="stable")
             starts = np.searchsorted(buys["business"][order], np.arange(nb + 1))
             for b in np.flatnonzero(eligible.any(axis=1) & (rates > 0) & (served > 0)):
-                customers = buys["customer"][order[starts[b]:starts[b + 1]]]
+                customers = buys["customer"][order[starts[b] : starts[b + 1]]]
                 for c in np.flatnonzero(eligible[b]):
                     p = rates[b] * self.partner_willingness[b, c]
                     if p <= 0:
@@ -722,8 +824,15 @@ class CommunityModel(mesa.Model):
         leaving = self.alive & (self.rngs["owner_exit"].random(nb) < self.eco["owner_exit"])
         for i in np.flatnonzero(leaving):
             self._close(i, "owner")
-        return {"revenue": revenue, "units": units, "goods_cost": goods, "fixed_cost": fixed,
-                "ad_cost": ads, "community_cost": community, "profit": profit}
+        return {
+            "revenue": revenue,
+            "units": units,
+            "goods_cost": goods,
+            "fixed_cost": fixed,
+            "ad_cost": ads,
+            "community_cost": community,
+            "profit": profit,
+        }
 
     def _close(self, b: int, reason: str = "market") -> None:
         """Close a business (``reason``: market, owner or shock): its regulars must choose anew."""

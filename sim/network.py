@@ -49,8 +49,9 @@ class SocialNetwork:
         """Number of undirected ties."""
         return len(self.sources) if self.weights is not None else self.n * (self.n - 1) // 2
 
-    def spread(self, signal: np.ndarray, listeners: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def spread(
+        self, signal: np.ndarray, listeners: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Share of each listener's tie strength held by tellers with a signal, per business.
 
         Args:
@@ -180,13 +181,17 @@ def _finish(kind, n, hood, src, dst, weak, w) -> SocialNetwork:
     inv = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
     data = (vals * inv[rows]).astype(np.float32)
     weights = sp.csr_matrix((data, cols.astype(np.int32), indptr.astype(np.int64)), shape=(n, n))
-    return SocialNetwork(kind, n, hood, lo.astype(np.int32), hi.astype(np.int32), weak.astype(bool), weights,
-                         flags)
+    return SocialNetwork(
+        kind, n, hood, lo.astype(np.int32), hi.astype(np.int32), weak.astype(bool), weights, flags
+    )
 
 
 def _small_world(n: int, degree: int, rewire: float, rng: np.random.Generator):
-    """Watts-Strogatz: a ring where each customer knows ``degree/2`` on each side, then each tie's
-    far end is rewired with probability ``rewire`` to a random customer (a weak, long-range tie)."""
+    """Watts-Strogatz small world, vectorised.
+
+    A ring where each customer knows ``degree/2`` on each side; then each tie's far end is rewired
+    with probability ``rewire`` to a random customer (a weak, long-range tie).
+    """
     half = max(1, degree // 2) if n > 2 else 0
     half = min(half, max((n - 1) // 2, 0))
     if half == 0:

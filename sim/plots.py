@@ -54,15 +54,24 @@ def shock_weeks(shocks: list[dict]) -> list[tuple[int, str]]:
     return [(s["start"], s["kind"].replace("_", " ")) for s in shocks]
 
 
-def measure_figure(strategy_ts: pd.DataFrame, measure: str, ax: plt.Axes,
-                   shocks: list[tuple[int, str]] = ()) -> None:
+def measure_figure(
+    strategy_ts: pd.DataFrame, measure: str, ax: plt.Axes, shocks: list[tuple[int, str]] = ()
+) -> None:
     """One measure by strategy over weeks with a 95% band across replications."""
     df, hue = _hue(strategy_ts)
     sns.lineplot(data=df, x="step", y=measure, hue=hue, errorbar=("ci", 95), n_boot=200, seed=0, ax=ax)
     for week, label in shocks:
         ax.axvline(week, color="grey", linestyle="--", linewidth=0.8)
-        ax.annotate(label, (week, 1.0), xycoords=("data", "axes fraction"), fontsize=7, color="grey",
-                    rotation=90, va="top", ha="right")
+        ax.annotate(
+            label,
+            (week, 1.0),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            color="grey",
+            rotation=90,
+            va="top",
+            ha="right",
+        )
     ax.set_xlabel("week")
     ax.set_ylabel(MEASURES.get(measure, measure))
 

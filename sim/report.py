@@ -34,8 +34,11 @@ def comparison_html(strategy_ts: pd.DataFrame) -> str:
         weeks = sorted(ga["week"].unique())
         if table["arm"].nunique() > 1:
             parts.append(f"<h3>Arm {html.escape(str(arm))}</h3>")
-        rows = ["<tr><th class=l>measure</th><th class=l>strategy</th>"
-                + "".join(f"<th>week {w}</th>" for w in weeks) + "</tr>"]
+        rows = [
+            "<tr><th class=l>measure</th><th class=l>strategy</th>"
+            + "".join(f"<th>week {w}</th>" for w in weeks)
+            + "</tr>"
+        ]
         for col, (label, unit, fmt) in COMPARED.items():
             for strategy, gs in ga[ga["measure"] == col].groupby("strategy", sort=False):
                 cells = []
@@ -45,23 +48,39 @@ def comparison_html(strategy_ts: pd.DataFrame) -> str:
                         cells.append("<td>-</td>")
                         continue
                     r = r.iloc[0]
-                    cells.append(f"<td>{fmt.format(r['mean'])}<br><small>[{fmt.format(r['low'])}, "
-                                 f"{fmt.format(r['high'])}]</small></td>")
-                rows.append(f"<tr><td class=l>{label} <small>({unit})</small></td>"
-                            f"<td class=l>{html.escape(strategy)}</td>{''.join(cells)}</tr>")
+                    cells.append(
+                        f"<td>{fmt.format(r['mean'])}<br><small>[{fmt.format(r['low'])}, "
+                        f"{fmt.format(r['high'])}]</small></td>"
+                    )
+                rows.append(
+                    f"<tr><td class=l>{label} <small>({unit})</small></td>"
+                    f"<td class=l>{html.escape(strategy)}</td>{''.join(cells)}</tr>"
+                )
         parts.append("<table>" + "".join(rows) + "</table>")
         ov = overtake_weeks(strategy_ts[strategy_ts["arm"] == arm])
-        lines = [f"{r['strategy']} overtakes {r['over']} in week {r['week']}" for _, r in ov.iterrows()
-                 if r["week"] > 0]
-        lines += [f"{r['strategy']} leads {r['over']} in every week" for _, r in ov.iterrows()
-                  if r["ahead_from_start"]]
+        lines = [
+            f"{r['strategy']} overtakes {r['over']} in week {r['week']}"
+            for _, r in ov.iterrows()
+            if r["week"] > 0
+        ]
+        lines += [
+            f"{r['strategy']} leads {r['over']} in every week"
+            for _, r in ov.iterrows()
+            if r["ahead_from_start"]
+        ]
         if lines:
             parts.append("<p>Revenue: " + "; ".join(html.escape(x) for x in lines) + ".</p>")
     return "\n".join(parts)
 
 
-def run_report(title: str, strategy_ts: pd.DataFrame, figures: list[Path], scenario_toml: str,
-               command: str, notes: list[str] = ()) -> str:
+def run_report(
+    title: str,
+    strategy_ts: pd.DataFrame,
+    figures: list[Path],
+    scenario_toml: str,
+    command: str,
+    notes: list[str] = (),
+) -> str:
     """The whole report page as a string."""
     figs = "\n".join(embed_png(p, p.stem) for p in figures)
     note_html = "".join(f"<p>{html.escape(n)}</p>" for n in notes)

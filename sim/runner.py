@@ -29,12 +29,40 @@ from sim.scenario import Scenario, arms, load_scenario
 SUMMARY_WEEKS = (13, 26, 52, 78)
 """Weeks at which the comparison is printed (and the last week)."""
 
-SUM_COLUMNS = ("customers_active", "cumulative_customers", "new_customers", "new_from_ads",
-               "new_from_community", "new_from_word_of_mouth", "new_from_referral", "new_from_partner",
-               "new_from_walk_in", "churned", "purchases", "cut_backs", "revenue", "profit", "cash",
-               "goods_cost", "fixed_cost", "ad_cost", "community_cost", "promoters", "detractors",
-               "partner_referrals_given", "partner_referrals_received", "community_value")
-MEAN_COLUMNS = ("retention_rate", "promoter_score", "clv_estimate", "clv_realised", "trust_mean", "price")
+SUM_COLUMNS = (
+    "customers_active",
+    "cumulative_customers",
+    "new_customers",
+    "new_from_ads",
+    "new_from_community",
+    "new_from_word_of_mouth",
+    "new_from_referral",
+    "new_from_partner",
+    "new_from_walk_in",
+    "churned",
+    "purchases",
+    "cut_backs",
+    "revenue",
+    "profit",
+    "cash",
+    "goods_cost",
+    "fixed_cost",
+    "ad_cost",
+    "community_cost",
+    "promoters",
+    "detractors",
+    "partner_referrals_given",
+    "partner_referrals_received",
+    "community_value",
+)
+MEAN_COLUMNS = (
+    "retention_rate",
+    "promoter_score",
+    "clv_estimate",
+    "clv_realised",
+    "trust_mean",
+    "price",
+)
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:
@@ -43,8 +71,9 @@ def replication_seeds(seed: int, replications: int) -> list[int]:
     return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
 
 
-def simulate(scenario: Scenario, seed: int, steps: int | None = None,
-             strategies: dict | None = None) -> pd.DataFrame:
+def simulate(
+    scenario: Scenario, seed: int, steps: int | None = None, strategies: dict | None = None
+) -> pd.DataFrame:
     """Run one model for ``steps`` weeks and return its business x week table."""
     model = CommunityModel(scenario, seed=seed, strategies=strategies)
     model.run(steps)
@@ -71,9 +100,14 @@ class Results:
     seeds: list[int] = field(default_factory=list)
 
 
-def run_scenario(scenario: Scenario | str, replications: int | None = None, steps: int | None = None,
-                 seed: int | None = None, progress: Callable[[int], Any] | None = None,
-                 strategies: dict | None = None) -> Results:
+def run_scenario(
+    scenario: Scenario | str,
+    replications: int | None = None,
+    steps: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[int], Any] | None = None,
+    strategies: dict | None = None,
+) -> Results:
     """Run every replication of every arm of a scenario.
 
     Args:
@@ -117,7 +151,9 @@ def strategy_table(ts: pd.DataFrame) -> pd.DataFrame:
     out["businesses"] = g.size()
     out["survival"] = g["alive"].mean()
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["promoter_score_pooled"] = 100.0 * (out["promoters"] - out["detractors"]) / out["customers_active"]
+        out["promoter_score_pooled"] = (
+            100.0 * (out["promoters"] - out["detractors"]) / out["customers_active"]
+        )
     return out.reset_index()
 
 
@@ -129,8 +165,18 @@ def summary_table(strat: pd.DataFrame) -> pd.DataFrame:
         last = grp["step"].max()
         for strategy, sg in grp.groupby("strategy", sort=False):
             end = sg[sg["step"] == last].iloc[0]
-            for c in ("revenue", "customers_active", "cumulative_customers", "cash", "survival",
-                      "retention_rate", "promoter_score", "clv_estimate", "clv_realised", "trust_mean"):
+            for c in (
+                "revenue",
+                "customers_active",
+                "cumulative_customers",
+                "cash",
+                "survival",
+                "retention_rate",
+                "promoter_score",
+                "clv_estimate",
+                "clv_realised",
+                "trust_mean",
+            ):
                 row[f"{c}_{strategy}"] = end[c]
             row[f"total_revenue_{strategy}"] = sg["revenue"].sum()
             row[f"total_profit_{strategy}"] = sg["profit"].sum()

@@ -31,7 +31,7 @@ from sim.parameters import (
     param_for,
     table_params,
 )
-from sim.strategies import BUILT_IN, STRATEGY_FIELDS
+from sim.strategies import BUILT_IN
 
 TOP_LEVEL = SCALAR_TABLES + NAMED_TABLES + LIST_TABLES
 BYTES_PER_CUSTOMER_BUSINESS = 22
@@ -107,8 +107,9 @@ def load_scenario(path: str | os.PathLike, overrides: list[str] | None = None) -
     return scenario_from_dict(raw, str(path), overrides or [])
 
 
-def scenario_from_dict(raw: dict[str, Any], source: str = "<inline>",
-                       overrides: list[str] | None = None) -> Scenario:
+def scenario_from_dict(
+    raw: dict[str, Any], source: str = "<inline>", overrides: list[str] | None = None
+) -> Scenario:
     """Validate a scenario given as a dict (as a TOML file would give it)."""
     raw = copy.deepcopy(raw)
     overrides = overrides or []
@@ -122,7 +123,9 @@ def parse_set(items: list[str], source: str = "--set") -> list[tuple[str, Any]]:
     out = []
     for item in items:
         if "=" not in item:
-            raise ScenarioError(f"{source}: --set {item!r}: expected KEY=VALUE, e.g. population.customers=5000")
+            raise ScenarioError(
+                f"{source}: --set {item!r}: expected KEY=VALUE, e.g. population.customers=5000"
+            )
         key, text = item.split("=", 1)
         key = key.strip()
         try:
@@ -145,7 +148,9 @@ def set_dotted(raw: dict[str, Any], key: str, value: Any, source: str) -> None:
     for i, part in enumerate(parts[:-1]):
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                raise ScenarioError(f"{source}: {key}: no entry {part} in [[{parts[0]}]] (it has {len(node)})")
+                raise ScenarioError(
+                    f"{source}: {key}: no entry {part} in [[{parts[0]}]] (it has {len(node)})"
+                )
             node = node[int(part)]
         else:
             default: Any = [] if (i == 0 and part in LIST_TABLES) else {}
@@ -192,8 +197,13 @@ def _check_value(p: Param, value: Any, where: str) -> Any:
     return value
 
 
-def _fill(table: dict[str, Any], params: dict[str, Param], where: str, source: str,
-          extra_ok: tuple[str, ...] = ()) -> dict[str, Any]:
+def _fill(
+    table: dict[str, Any],
+    params: dict[str, Param],
+    where: str,
+    source: str,
+    extra_ok: tuple[str, ...] = (),
+) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ScenarioError(f"{source}: {where}: expected a table")
     for key in table:
@@ -252,7 +262,8 @@ def resolve(raw: dict[str, Any], source: str = "<inline>") -> dict[str, Any]:
         if parent and parent not in strategies:
             raise ScenarioError(
                 f"{source}: strategies.{name}.extends: unknown strategy {parent!r} "
-                f"(known: {', '.join(sorted(strategies))})")
+                f"(known: {', '.join(sorted(strategies))})"
+            )
         base = strategies[parent] if parent else {k: p.default for k, p in strat_params.items()}
         strategies[name] = {k: (checked[k] if k in vals else base[k]) for k in strat_params}
         strategies[name]["extends"] = parent
@@ -267,21 +278,28 @@ def resolve(raw: dict[str, Any], source: str = "<inline>") -> dict[str, Any]:
     for i, g in enumerate(groups):
         b = _fill(g, biz_params, f"businesses.{i}", source)
         if b["category"] not in categories:
-            raise ScenarioError(f"{source}: businesses.{i}.category: unknown category {b['category']!r} "
-                                f"(known: {', '.join(sorted(categories))})")
+            raise ScenarioError(
+                f"{source}: businesses.{i}.category: unknown category {b['category']!r} "
+                f"(known: {', '.join(sorted(categories))})"
+            )
         if b["strategy"] not in strategies:
-            raise ScenarioError(f"{source}: businesses.{i}.strategy: unknown strategy {b['strategy']!r} "
-                                f"(known: {', '.join(sorted(strategies))})")
+            raise ScenarioError(
+                f"{source}: businesses.{i}.strategy: unknown strategy {b['strategy']!r} "
+                f"(known: {', '.join(sorted(strategies))})"
+            )
         businesses.append(b)
     out["businesses"] = businesses
     steps = out["run"]["steps"]
     for i, b in enumerate(businesses):
         if b["opens"] > steps:
-            raise ScenarioError(f"{source}: businesses.{i}.opens: week {b['opens']} is outside the "
-                                f"horizon of {steps} weeks")
+            raise ScenarioError(
+                f"{source}: businesses.{i}.opens: week {b['opens']} is outside the horizon of {steps} weeks"
+            )
         if b["neighbourhood"] >= out["population"]["neighbourhoods"]:
-            raise ScenarioError(f"{source}: businesses.{i}.neighbourhood: {b['neighbourhood']} but the town "
-                                f"has {out['population']['neighbourhoods']} neighbourhoods (0-based)")
+            raise ScenarioError(
+                f"{source}: businesses.{i}.neighbourhood: {b['neighbourhood']} but the town "
+                f"has {out['population']['neighbourhoods']} neighbourhoods (0-based)"
+            )
     for name, cat in categories.items():
         for other in cat["partners_with"]:
             if other not in categories:
@@ -298,22 +316,28 @@ def resolve(raw: dict[str, Any], source: str = "<inline>") -> dict[str, Any]:
             raise ScenarioError(f"{source}: shocks.{i}: expected a table")
         kind = s.get("kind")
         if kind not in SHOCK_KINDS:
-            raise ScenarioError(f"{source}: shocks.{i}.kind: unknown shock kind {kind!r} "
-                                f"(choose from {', '.join(SHOCK_KINDS)})")
+            raise ScenarioError(
+                f"{source}: shocks.{i}.kind: unknown shock kind {kind!r} "
+                f"(choose from {', '.join(SHOCK_KINDS)})"
+            )
         shock = _fill(s, table_params("shocks", kind), f"shocks.{i}", source)
         for key, value in SHOCK_DEFAULTS.get(kind, {}).items():
             if key not in s:
                 shock[key] = value
         if shock["start"] > steps:
-            raise ScenarioError(f"{source}: shocks.{i}.start: week {shock['start']} is outside the "
-                                f"horizon of {steps} weeks (1-{steps})")
+            raise ScenarioError(
+                f"{source}: shocks.{i}.start: week {shock['start']} is outside the "
+                f"horizon of {steps} weeks (1-{steps})"
+            )
         if kind == "chain_store" and shock["category"] not in categories:
             raise ScenarioError(f"{source}: shocks.{i}.category: unknown category {shock['category']!r}")
         if kind == "viral_bad_review":
             target = shock["business"]
             if target not in names and not (target.isdigit() and int(target) < len(names)):
-                raise ScenarioError(f"{source}: shocks.{i}.business: no business {target!r} "
-                                    f"(names: {', '.join(names[:6])}{'...' if len(names) > 6 else ''})")
+                raise ScenarioError(
+                    f"{source}: shocks.{i}.business: no business {target!r} "
+                    f"(names: {', '.join(names[:6])}{'...' if len(names) > 6 else ''})"
+                )
         shocks.append(shock)
     out["shocks"] = shocks
 
@@ -328,7 +352,7 @@ def resolve(raw: dict[str, Any], source: str = "<inline>") -> dict[str, Any]:
             raise ScenarioError(f"{source}: arms.{i}.name: every arm needs a name")
         for key, value in arm["set"].items():
             p = param_for(key.split("."))
-            if p is None and not key.split(".")[-1] in ("count", "strategy", "category"):
+            if p is None and key.split(".")[-1] not in ("count", "strategy", "category"):
                 raise ScenarioError(f"{source}: arms.{i}.set.{key}: unknown key")
             if key.split(".")[0] == "arms":
                 raise ScenarioError(f"{source}: arms.{i}.set.{key}: an arm cannot change arms")
@@ -378,7 +402,9 @@ def _check_network(data: dict[str, Any], source: str) -> None:
             reader = csv.reader(row for row in fh if not row.startswith("#"))
             header = next(reader, None)
             if header is None or [h.strip() for h in header[:2]] != ["source", "target"]:
-                raise ScenarioError(f"{source}: network.path: {path}: the first line must be 'source,target[,strength]'")
+                raise ScenarioError(
+                    f"{source}: network.path: {path}: the first line must be 'source,target[,strength]'"
+                )
             has_strength = len(header) > 2 and header[2].strip() == "strength"
             for n, row in enumerate(reader, start=2):
                 if len(row) < 2 or not row[0].strip() or not row[1].strip():
@@ -387,16 +413,22 @@ def _check_network(data: dict[str, Any], source: str) -> None:
                     try:
                         s = float(row[2])
                     except (IndexError, ValueError):
-                        raise ScenarioError(f"{source}: network.path: {path}: line {n}: strength is not a number") from None
+                        raise ScenarioError(
+                            f"{source}: network.path: {path}: line {n}: strength is not a number"
+                        ) from None
                     if not s >= 0:
-                        raise ScenarioError(f"{source}: network.path: {path}: line {n}: strength must be >= 0")
+                        raise ScenarioError(
+                            f"{source}: network.path: {path}: line {n}: strength must be >= 0"
+                        )
                 nodes.update((row[0].strip(), row[1].strip()))
     except UnicodeDecodeError:
         raise ScenarioError(f"{source}: network.path: {path}: not a text CSV file") from None
     customers = data["population"]["customers"]
     if len(nodes) > customers:
-        raise ScenarioError(f"{source}: network.path: {path} names {len(nodes)} customers but "
-                            f"population.customers is {customers}")
+        raise ScenarioError(
+            f"{source}: network.path: {path} names {len(nodes)} customers but "
+            f"population.customers is {customers}"
+        )
     net["path"] = str(p)
 
 
@@ -404,7 +436,8 @@ def memory_estimate_gb(data: dict[str, Any]) -> float:
     """Estimated peak memory of a run, in GB, from its population, businesses and network."""
     n = data["population"]["customers"]
     n_biz = sum(b["count"] for b in data["businesses"]) + sum(
-        1 for s in data["shocks"] if s["kind"] == "chain_store")
+        1 for s in data["shocks"] if s["kind"] == "chain_store"
+    )
     degree = 0 if data["network"]["kind"] == "complete" else data["network"]["degree"]
     cats = len(data["categories"])
     total = n * max(n_biz, 1) * BYTES_PER_CUSTOMER_BUSINESS + n * degree * BYTES_PER_TIE + n * cats * 12
@@ -427,7 +460,8 @@ def check_memory(data: dict[str, Any], source: str) -> None:
         raise ScenarioError(
             f"{source}: population.customers: {data['population']['customers']:,} customers with "
             f"{sum(b['count'] for b in data['businesses'])} businesses need about {need:.1f} GB, "
-            f"more than the {limit:.1f} GB allowed (population.memory_limit_gb)")
+            f"more than the {limit:.1f} GB allowed (population.memory_limit_gb)"
+        )
 
 
 def arms(scenario: Scenario) -> list[tuple[str, Scenario]]:
@@ -441,7 +475,12 @@ def arms(scenario: Scenario) -> list[tuple[str, Scenario]]:
         raw["arms"] = []
         for key, value in arm["set"].items():
             set_dotted(raw, key, value, f"{scenario.source}: arms.{arm['name']}")
-        out.append((arm["name"], Scenario(resolve(raw, scenario.source), scenario.source, scenario.overrides)))
+        out.append(
+            (
+                arm["name"],
+                Scenario(resolve(raw, scenario.source), scenario.source, scenario.overrides),
+            )
+        )
     return out
 
 

@@ -32,8 +32,7 @@ class Shock:
 
     def active(self, week: int) -> bool:
         """Whether the shock is in force in ``week``."""
-        return self.start <= week < self.start + self.duration or (
-            self.duration == 0 and week >= self.start)
+        return self.start <= week < self.start + self.duration or (self.duration == 0 and week >= self.start)
 
     def demand_factor(self, week: int) -> float:
         """Multiplier on demand in ``week`` (1: no effect)."""

@@ -43,8 +43,9 @@ def new_results_dir(name: str, out: str | os.PathLike | None, root: str | os.Pat
     """
     path = Path(out) if out else Path(root) / f"{name}-{utc_stamp()}"
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise ResultsExistError(f"{path}: already exists and is not empty; results are never overwritten "
-                                f"(choose another --out)")
+        raise ResultsExistError(
+            f"{path}: already exists and is not empty; results are never overwritten (choose another --out)"
+        )
     return path
 
 
@@ -91,8 +92,13 @@ def _json_default(o: Any) -> Any:
 def git_hash() -> str | None:
     """The git commit of the package's source tree, when it is a checkout."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None

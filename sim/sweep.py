@@ -69,9 +69,7 @@ def failure_path(folder: Path, run: int) -> Path:
 # One run (executed in a worker process, local or on a cluster)
 
 
-def group_series(
-    ts: pd.DataFrame, groups: dict[str, np.ndarray | None], measures: list[str]
-) -> pd.DataFrame:
+def group_series(ts: pd.DataFrame, groups: dict[str, np.ndarray | None], measures: list[str]) -> pd.DataFrame:
     """Weekly series per group of businesses.
 
     Sums of counts and money, means of rates over open businesses, ``survival`` (share open),
@@ -282,14 +280,10 @@ class ProcessBackend:
         self.workers = workers
         if sys.platform != "win32":
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(
-                ["sim.runner", "sim.sweep"]
-            )  # import the model once, fork workers
+            ctx.set_forkserver_preload(["sim.runner", "sim.sweep"])  # import the model once, fork workers
         else:  # pragma: no cover
             ctx = mp.get_context("spawn")
-        self.pool = cf.ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_worker_init
-        )
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
         self.description = f"{workers} local worker process(es)"
 
     def submit(self, task: dict[str, Any]) -> cf.Future:
@@ -503,9 +497,7 @@ def _store(p: Plan, run: int, res: dict[str, Any]) -> None:
 
 def gather_failures(folder: Path) -> pd.DataFrame:
     """Every failed run (without a part file) as a table; also written to failures.csv."""
-    files = (
-        sorted((folder / "failures").glob("run-*.json")) if (folder / "failures").is_dir() else []
-    )
+    files = sorted((folder / "failures").glob("run-*.json")) if (folder / "failures").is_dir() else []
     done = done_runs(folder)
     rows = []
     for f in files:

@@ -400,9 +400,7 @@ def figures(
 
     def save(fig, name: str, caption: str) -> None:
         path = fig_dir / name
-        storage.atomic_write(
-            path, lambda p: fig.savefig(p, dpi=110, bbox_inches="tight", format="png")
-        )
+        storage.atomic_write(path, lambda p: fig.savefig(p, dpi=110, bbox_inches="tight", format="png"))
         plt.close(fig)
         out.append((caption, path))
 
@@ -491,9 +489,7 @@ def figures(
         arr = pr[wcols].to_numpy(dtype=float)
         ws = [int(c.rsplit(".w", 1)[1]) for c in wcols]
         ax.plot(ws, np.nanmean(arr, axis=0), "o-")
-        ax.fill_between(
-            ws, np.nanpercentile(arr, 10, axis=0), np.nanpercentile(arr, 90, axis=0), alpha=0.2
-        )
+        ax.fill_between(ws, np.nanpercentile(arr, 10, axis=0), np.nanpercentile(arr, 90, axis=0), alpha=0.2)
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xlabel("week")
         ax.set_ylabel(f"{who}: {target}")
@@ -501,8 +497,7 @@ def figures(
         save(
             fig,
             "advantage_over_time.png",
-            f"Paired difference in {target} at each recorded week, over "
-            f"every design point and replication.",
+            f"Paired difference in {target} at each recorded week, over every design point and replication.",
         )
 
     # Sensitivity bars.
@@ -527,8 +522,7 @@ def figures(
         save(
             fig,
             "sensitivity.png",
-            f"Sensitivity of the paired difference in {s['measure'].iloc[0]} to each "
-            f"parameter (SALib).",
+            f"Sensitivity of the paired difference in {s['measure'].iloc[0]} to each parameter (SALib).",
         )
 
     # Time to overtake by design point.
@@ -591,11 +585,7 @@ def write_report(
                 break
             lines.append(line.lstrip("# ").strip())
         question = " ".join(x for x in lines if x)
-    st = (
-        stats_df[(stats_df["measure"] == target) & (stats_df["week"] == tw)]
-        if len(stats_df)
-        else stats_df
-    )
+    st = stats_df[(stats_df["measure"] == target) & (stats_df["week"] == tw)] if len(stats_df) else stats_df
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>commsim sweep: {html.escape(exp['name'])}</title>",
@@ -628,9 +618,7 @@ def write_report(
             f"design point(s) (mean {target} difference {st['mean'].mean():,.2f}).</p>"
         )
     for caption, path in figs:
-        parts.append(
-            f"<figure>{_img(path)}<figcaption>{html.escape(caption)}</figcaption></figure>"
-        )
+        parts.append(f"<figure>{_img(path)}<figcaption>{html.escape(caption)}</figcaption></figure>")
     if len(sens):
         parts.append("<h2>Sensitivity indices (SALib)</h2>")
         parts.append(sens.to_html(index=False, float_format=lambda v: f"{v:.3f}"))

@@ -91,18 +91,14 @@ def md_table(df: pd.DataFrame) -> str:
         cells = []
         for v in row:
             if isinstance(v, float | np.floating):
-                cells.append(
-                    "n/a" if not np.isfinite(v) else f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
-                )
+                cells.append("n/a" if not np.isfinite(v) else f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}")
             else:
                 cells.append(str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def scenario(
-    name: str, fallback: str = "baseline", overrides: dict[str, Any] | None = None
-) -> Scenario:
+def scenario(name: str, fallback: str = "baseline", overrides: dict[str, Any] | None = None) -> Scenario:
     """A shipped scenario, or ``fallback`` with ``overrides`` if it is missing."""
     path = SCENARIOS / f"{name}.toml"
     if path.is_file():
@@ -180,15 +176,11 @@ def section_docking(figdir: Path, log: Any) -> list[Section]:
 
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     sim, sd = np.array(dk["simulated"]), np.array(dk["simulated_sd"])
-    ax[0].fill_between(
-        weeks, sim - 2 * sd, sim + 2 * sd, alpha=0.25, label="simulated ± 2 sd (one run)"
-    )
+    ax[0].fill_between(weeks, sim - 2 * sd, sim + 2 * sd, alpha=0.25, label="simulated ± 2 sd (one run)")
     ax[0].plot(weeks, sim, "k-", lw=2, label=f"simulated mean ({dk['replications']} runs)")
     ax[0].plot(weeks, res["discrete_bass"], "C1--", label="discrete recursion")
     ax[0].plot(weeks, res["closed_form"], "C2:", label="continuous closed form")
-    ax[0].set(
-        xlabel="week", ylabel="F(t), share adopted", title=f"Bass docking, N = {dk['customers']:,}"
-    )
+    ax[0].set(xlabel="week", ylabel="F(t), share adopted", title=f"Bass docking, N = {dk['customers']:,}")
     ax[0].legend(fontsize=8)
     ax[1].plot(weeks, sim - np.array(res["discrete_bass"]), "k-", label="simulated - recursion")
     ax[1].plot(weeks, sim - np.array(res["closed_form"]), "C2:", label="simulated - closed form")
@@ -202,9 +194,7 @@ def section_docking(figdir: Path, log: Any) -> list[Section]:
     errs = np.array([by_n[n]["mean_max_error"] for n in ns])
     ses = np.array([by_n[n]["se"] for n in ns])
     fig, ax = plt.subplots(figsize=(5, 4))
-    ax.errorbar(
-        ns, errs, yerr=2 * ses, fmt="ko", capsize=3, label="mean max |F - recursion| of one run"
-    )
+    ax.errorbar(ns, errs, yerr=2 * ses, fmt="ko", capsize=3, label="mean max |F - recursion| of one run")
     ax.plot(ns, errs[0] * np.sqrt(ns[0] / ns), "C1--", label="1/sqrt(N)")
     ax.set(
         xscale="log",
@@ -394,9 +384,7 @@ def section_weak_ties(reps: int, figdir: Path, log: Any) -> list[Section]:
         rows.append(
             {
                 "arm": a,
-                "rewire": next(
-                    x["set"].get("network.rewire") for x in sc.data["arms"] if x["name"] == a
-                ),
+                "rewire": next(x["set"].get("network.rewire") for x in sc.data["arms"] if x["name"] == a),
                 "word-of-mouth + referral customers, year 1": fmt_ci(per_arm[a]["year1"], 0),
                 "same, 3 years": fmt_ci(per_arm[a]["all"], 0),
                 "week town-wide customers reach half of 'usual' final": fmt_ci(t50, 1),
@@ -647,8 +635,7 @@ def section_referral(reps: int, log: Any) -> Section:
         "at least "
         "16% more over their lifetime.",
         verdict,
-        f"retention at 52 weeks {r52[0]:+.1%} ± {r52[1]:.1%}; lifetime span {span[0]:+.1%} ± "
-        f"{span[1]:.1%}",
+        f"retention at 52 weeks {r52[0]:+.1%} ± {r52[1]:.1%}; lifetime span {span[0]:+.1%} ± {span[1]:.1%}",
         [
             md_table(pub),
             md_table(pd.DataFrame(rows)),
@@ -696,9 +683,7 @@ def section_survival(reps: int, figdir: Path, log: Any) -> Section:
                 "± 2 se at 2 years": f"{2 * math.sqrt(max(s2 * (1 - s2), 1e-9) / n):.0%}",
             }
         )
-    allb = st.groupby("step").apply(
-        lambda g: (g["survival"] * g["businesses"]).sum() / g["businesses"].sum()
-    )
+    allb = st.groupby("step").apply(lambda g: (g["survival"] * g["businesses"]).sum() / g["businesses"].sum())
     a2, a4 = float(allb.loc[104]), float(allb.loc[208])
     rows.append(
         {
@@ -788,8 +773,7 @@ def section_claims(reps: int, figdir: Path, log: Any) -> list[Section]:
         rows.append(
             {
                 "strategy": strat,
-                "first results week (median; never)": f"{_median_pos(f)}; "
-                f"{(f < 0).mean():.0%} never",
+                "first results week (median; never)": f"{_median_pos(f)}; {(f < 0).mean():.0%} never",
                 "share with first results in weeks 13-26": f"{np.mean((f >= 13) & (f <= 26)):.0%}",
                 "momentum week (median; never)": f"{_median_pos(m)}; {(m < 0).mean():.0%} never",
                 "share with momentum in weeks 52-78": f"{np.mean((m >= 52) & (m <= 78)):.0%}",
@@ -826,8 +810,7 @@ def section_claims(reps: int, figdir: Path, log: Any) -> list[Section]:
     f1 = _savefig(fig, figdir, "revenue_timing.png")
     out.append(
         Section(
-            "Seed claim: community effort shows first results in 3-6 months and momentum after "
-            "12-18 months",
+            "Seed claim: community effort shows first results in 3-6 months and momentum after 12-18 months",
             "A community business's revenue (per business, averaged over the strategy group of a "
             "run) first "
             "rises at least 10% above its first month and stays there for 8 weeks between weeks 13 "
@@ -855,9 +838,7 @@ def section_claims(reps: int, figdir: Path, log: Any) -> list[Section]:
     rec_sc = scenario(
         "recession",
         overrides={
-            "shocks": [
-                {"kind": "recession", "start": 52, "duration": 26, "depth": 0.25, "recovery": 13}
-            ]
+            "shocks": [{"kind": "recession", "start": 52, "duration": 26, "depth": 0.25, "recovery": 13}]
         },
     )
     st_rec, _ = run_tables(rec_sc, reps, log=log)
@@ -881,9 +862,7 @@ def section_claims(reps: int, figdir: Path, log: Any) -> list[Section]:
                 "strategy": strat,
                 "active customers lost during the recession": fmt_ci(loss[strat], 1, True),
                 "revenue lost during the recession": fmt_ci(1 - rec_rev / base_rev, 1, True),
-                "active customers lost in the year after": fmt_ci(
-                    1 - rec_after / base_after, 1, True
-                ),
+                "active customers lost in the year after": fmt_ci(1 - rec_after / base_after, 1, True),
                 "survival at end: recession vs none": f"{surv_r.mean():.0%} vs {surv_b.mean():.0%}",
             }
         )
@@ -891,10 +870,7 @@ def section_claims(reps: int, figdir: Path, log: Any) -> list[Section]:
         diff = (loss["transactional"] - loss["community"]).to_numpy()
         m, h = ci(diff)
         verdict = SUPPORTED if m - h > 0 else NOT_SUPPORTED if m + h < 0 else PARTLY
-        ev = (
-            f"transactional loses {m:+.1%} ± {h:.1%} more of its active customers "
-            "than community (paired)"
-        )
+        ev = f"transactional loses {m:+.1%} ± {h:.1%} more of its active customers than community (paired)"
     else:
         verdict, ev = NOT_SUPPORTED, "strategies missing"
     out.append(
@@ -1001,8 +977,7 @@ def section_claims(reps: int, figdir: Path, log: Any) -> list[Section]:
     rec: dict[str, list[pd.Series]] = {}
     for strat in sorted(st_par["strategy"].unique()):
         rec[strat] = [
-            per_rep(st_par, strat, "partner_referrals_received", w) / (w[1] - w[0] + 1)
-            for w in windows
+            per_rep(st_par, strat, "partner_referrals_received", w) / (w[1] - w[0] + 1) for w in windows
         ]
         rows.append(
             {
@@ -1014,12 +989,8 @@ def section_claims(reps: int, figdir: Path, log: Any) -> list[Section]:
             }
         )
     if {"community", "free_rider"} <= set(rec):
-        share_first = (
-            rec["free_rider"][0] / (rec["free_rider"][0] + rec["community"][0])
-        ).to_numpy()
-        share_last = (
-            rec["free_rider"][-1] / (rec["free_rider"][-1] + rec["community"][-1])
-        ).to_numpy()
+        share_first = (rec["free_rider"][0] / (rec["free_rider"][0] + rec["community"][0])).to_numpy()
+        share_last = (rec["free_rider"][-1] / (rec["free_rider"][-1] + rec["community"][-1])).to_numpy()
         drop = share_first - share_last
         md, hd = ci(drop)
         fr_first, fr_last = rec["free_rider"][0].mean(), rec["free_rider"][-1].mean()
@@ -1099,9 +1070,7 @@ def build(reps: int, out: Path, figdir: Path, log: Any = print) -> list[Section]
     return sections
 
 
-def write_report(
-    sections: list[Section], out: Path, figdir: Path, reps: int, elapsed: float
-) -> None:
+def write_report(sections: list[Section], out: Path, figdir: Path, reps: int, elapsed: float) -> None:
     """Write ``VALIDATION.md``."""
     from sim import __version__
 
@@ -1185,18 +1154,10 @@ def write_report(
 
 def main(argv: list[str] | None = None) -> int:
     """Command line of ``python -m sim.validation``."""
-    ap = argparse.ArgumentParser(
-        prog="python -m sim.validation", description=__doc__.splitlines()[0]
-    )
-    ap.add_argument(
-        "--out", default=str(ROOT / "docs" / "VALIDATION.md"), help="markdown report to write"
-    )
-    ap.add_argument(
-        "--figures", default=str(ROOT / "docs" / "figures" / "validation"), help="figures folder"
-    )
-    ap.add_argument(
-        "--replications", type=int, default=10, help="replications per scenario (default 10)"
-    )
+    ap = argparse.ArgumentParser(prog="python -m sim.validation", description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(ROOT / "docs" / "VALIDATION.md"), help="markdown report to write")
+    ap.add_argument("--figures", default=str(ROOT / "docs" / "figures" / "validation"), help="figures folder")
+    ap.add_argument("--replications", type=int, default=10, help="replications per scenario (default 10)")
     args = ap.parse_args(argv)
     if args.replications < 2:
         print("python -m sim.validation: --replications must be at least 2", file=sys.stderr)

@@ -19,8 +19,9 @@ SMALL = ["--set", "population.customers=800", "--steps", "20", "--replications",
 
 
 def commsim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_run_writes_the_results_folder_contract(tmp_path):
@@ -29,15 +30,26 @@ def test_run_writes_the_results_folder_contract(tmp_path):
     assert r.returncode == 0, r.stderr
     assert f"Results: {out}" in r.stdout
     assert "community" in r.stdout and "week 13" in r.stdout
-    for name in ("manifest.json", "timeseries.parquet", "timeseries.csv", "strategy_timeseries.parquet",
-                 "summary.csv", "report.html", "figures/overview.png", "figures/channels.png",
-                 "figures/revenue.png", "figures/survival.png"):
+    for name in (
+        "manifest.json",
+        "timeseries.parquet",
+        "timeseries.csv",
+        "strategy_timeseries.parquet",
+        "summary.csv",
+        "report.html",
+        "figures/overview.png",
+        "figures/channels.png",
+        "figures/revenue.png",
+        "figures/survival.png",
+    ):
         assert (out / name).is_file(), name
     ts = pd.read_parquet(out / "timeseries.parquet")
-    required = ("run_id replication seed step business_id strategy category alive customers_active "
-                "cumulative_customers new_customers new_from_ads new_from_word_of_mouth new_from_referral "
-                "new_from_partner revenue profit cash retention_rate promoter_score clv_estimate trust_mean "
-                "community_cost ad_cost").split()
+    required = (
+        "run_id replication seed step business_id strategy category alive customers_active "
+        "cumulative_customers new_customers new_from_ads new_from_word_of_mouth new_from_referral "
+        "new_from_partner revenue profit cash retention_rate promoter_score clv_estimate trust_mean "
+        "community_cost ad_cost"
+    ).split()
     assert set(required) <= set(ts.columns)
     assert ts["replication"].nunique() == 2 and ts["step"].max() == 20
     manifest = json.loads((out / "manifest.json").read_text())
@@ -53,8 +65,17 @@ def test_same_seed_same_files_different_seed_different_files(tmp_path):
     outs = []
     for name, seed in (("a", "5"), ("b", "5"), ("c", "6")):
         out = tmp_path / name
-        r = commsim("run", "scenarios/recession.toml", "--out", str(out), "--seed", seed, *SMALL,
-                    "--set", "shocks.0.start=10")
+        r = commsim(
+            "run",
+            "scenarios/recession.toml",
+            "--out",
+            str(out),
+            "--seed",
+            seed,
+            *SMALL,
+            "--set",
+            "shocks.0.start=10",
+        )
         assert r.returncode == 0, r.stderr
         outs.append(out)
     for f in ("timeseries.csv", "summary.csv"):
@@ -101,22 +122,45 @@ BAD_TOML = {
     "malformed.toml": ("[run\nsteps = 3", "not valid TOML"),
     "unknown_key.toml": ("[population]\ncustomerz = 10", "population.customerz: unknown key"),
     "unknown_table.toml": ("[popul]\ncustomers = 10", "[popul]: unknown table"),
-    "wrong_type.toml": ('[population]\ncustomers = "many"', "population.customers: expected a whole number"),
+    "wrong_type.toml": (
+        '[population]\ncustomers = "many"',
+        "population.customers: expected a whole number",
+    ),
     "negative.toml": ("[population]\ncustomers = -5", "population.customers: -5 is below"),
     "zero_weeks.toml": ("[run]\nsteps = 0", "run.steps: 0 is below"),
-    "probability.toml": ("[behaviour]\nword_of_mouth = 1.5", "behaviour.word_of_mouth: 1.5 is above"),
-    "strategy.toml": ('[[businesses]]\ncategory = "cafe"\nstrategy = "friendly"',
-                      "businesses.0.strategy: unknown strategy 'friendly'"),
+    "probability.toml": (
+        "[behaviour]\nword_of_mouth = 1.5",
+        "behaviour.word_of_mouth: 1.5 is above",
+    ),
+    "strategy.toml": (
+        '[[businesses]]\ncategory = "cafe"\nstrategy = "friendly"',
+        "businesses.0.strategy: unknown strategy 'friendly'",
+    ),
     "network.toml": ('[network]\nkind = "hexagons"', "network.kind: unknown value 'hexagons'"),
-    "shock.toml": ('[[shocks]]\nkind = "meteor"\nstart = 3', "shocks.0.kind: unknown shock kind 'meteor'"),
-    "horizon.toml": ('[run]\nsteps = 10\n[[shocks]]\nkind = "recession"\nstart = 30',
-                     "shocks.0.start: week 30 is outside the horizon"),
-    "edge_missing.toml": ('[network]\nkind = "edge_list"\npath = "nowhere.csv"', "network.path: no such file"),
-    "edge_bad.toml": ('[network]\nkind = "edge_list"\npath = "bad.csv"', "line 3: expected source,target"),
-    "too_big.toml": ('[population]\ncustomers = 50000000\n[[businesses]]\ncount = 500\ncategory = "cafe"',
-                     "more than the"),
-    "review.toml": ('[[shocks]]\nkind = "viral_bad_review"\nstart = 3\nbusiness = "nobody"',
-                    "shocks.0.business: no business 'nobody'"),
+    "shock.toml": (
+        '[[shocks]]\nkind = "meteor"\nstart = 3',
+        "shocks.0.kind: unknown shock kind 'meteor'",
+    ),
+    "horizon.toml": (
+        '[run]\nsteps = 10\n[[shocks]]\nkind = "recession"\nstart = 30',
+        "shocks.0.start: week 30 is outside the horizon",
+    ),
+    "edge_missing.toml": (
+        '[network]\nkind = "edge_list"\npath = "nowhere.csv"',
+        "network.path: no such file",
+    ),
+    "edge_bad.toml": (
+        '[network]\nkind = "edge_list"\npath = "bad.csv"',
+        "line 3: expected source,target",
+    ),
+    "too_big.toml": (
+        '[population]\ncustomers = 50000000\n[[businesses]]\ncount = 500\ncategory = "cafe"',
+        "more than the",
+    ),
+    "review.toml": (
+        '[[shocks]]\nkind = "viral_bad_review"\nstart = 3\nbusiness = "nobody"',
+        "shocks.0.business: no business 'nobody'",
+    ),
 }
 
 
@@ -138,13 +182,16 @@ def test_bad_scenarios_give_one_line_exit_2_and_write_nothing(name, tmp_path):
     assert not (tmp_path / "results").exists()
 
 
-@pytest.mark.parametrize("args,expected", [
-    (["--set", "population.customers=-1"], "population.customers: -1 is below"),
-    (["--set", "nonsense"], "expected KEY=VALUE"),
-    (["--set", "population.nope=1"], "population.nope: unknown key"),
-    (["--steps", "0"], "run.steps: 0 is below"),
-    (["--replications", "zero"], "invalid int value"),
-])
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (["--set", "population.customers=-1"], "population.customers: -1 is below"),
+        (["--set", "nonsense"], "expected KEY=VALUE"),
+        (["--set", "population.nope=1"], "population.nope: unknown key"),
+        (["--steps", "0"], "run.steps: 0 is below"),
+        (["--replications", "zero"], "invalid int value"),
+    ],
+)
 def test_bad_flags_give_one_line_and_exit_2(args, expected, tmp_path):
     r = commsim("run", "scenarios/baseline.toml", "--out", str(tmp_path / "o"), *args)
     assert r.returncode == 2

@@ -83,10 +83,19 @@ def test_sliders_reach_the_model_through_mesas_reset(defaults):
     from mesa.visualization.solara_viz import _build_model_init_kwargs
 
     ws = d.Workshop(**defaults)
-    changed = {**defaults, "customers": 120, "community_share": 1.0, "word_of_mouth": 0.05,
-               "community_time": 0.3, "ad_budget": 40.0, "values_weight_share": 0.2, "seed": 5}
-    kwargs = _build_model_init_kwargs(ws, changed, add_scenario_when_empty=True,
-                                      require_model_accepts_scenario=True)
+    changed = {
+        **defaults,
+        "customers": 120,
+        "community_share": 1.0,
+        "word_of_mouth": 0.05,
+        "community_time": 0.3,
+        "ad_budget": 40.0,
+        "values_weight_share": 0.2,
+        "seed": 5,
+    }
+    kwargs = _build_model_init_kwargs(
+        ws, changed, add_scenario_when_empty=True, require_model_accepts_scenario=True
+    )
     new = type(ws)(**kwargs)
     m = new.model
     assert m.n_customers == 120
@@ -226,8 +235,14 @@ def test_save_this_run_writes_a_reproducible_results_folder(defaults, tmp_path):
         ws.step()
     out = ws.save(tmp_path / "results")
     assert out.parent == (tmp_path / "results").resolve()
-    for name in ("manifest.json", "timeseries.csv", "timeseries.parquet",
-                 "strategy_timeseries.parquet", "summary.csv", "report.html"):
+    for name in (
+        "manifest.json",
+        "timeseries.csv",
+        "timeseries.parquet",
+        "strategy_timeseries.parquet",
+        "summary.csv",
+        "report.html",
+    ):
         assert (out / name).is_file(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario"]["run"]["steps"] == 10
@@ -309,9 +324,13 @@ def server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("dashboard")
     port = _free_port()
     log = open(workdir / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
-                            cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -338,9 +357,16 @@ def browser(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         yield b
         b.close()
 
@@ -404,8 +430,16 @@ def _play(page, weeks: int) -> float:
 def test_page_in_the_browser(browser, server, tmp_path):
     page, errors = _open(browser, server)
     # controls: Mesa's Reset / play / Step, the sliders with their meaning as help text, shocks
-    for label in ("Reset", "▶", "Step", "Recession now", "Lockdown", "Chain store opens",
-                  "Viral bad review", "Save this run"):
+    for label in (
+        "Reset",
+        "▶",
+        "Step",
+        "Recession now",
+        "Lockdown",
+        "Chain store opens",
+        "Viral bad review",
+        "Save this run",
+    ):
         assert page.locator(f"button:has-text('{label}')").count() >= 1, label
     assert page.locator(".commsim-slider").count() == len(d.CONTROLS)
     body = page.inner_text("body")
@@ -426,7 +460,8 @@ def test_page_in_the_browser(browser, server, tmp_path):
     page.wait_for_selector("text=Customers: 50")
     page.click("button:has-text('Reset')")
     page.wait_for_function(
-        "document.querySelectorAll('svg.town circle.customer').length === 50", timeout=15_000)
+        "document.querySelectorAll('svg.town circle.customer').length === 50", timeout=15_000
+    )
     assert _week(page) == 0
     page.close()
 

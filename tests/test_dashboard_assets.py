@@ -273,9 +273,7 @@ def test_prepare_refetches_only_broken_package(tmp_path, fake_npm):
         ("npm error something odd", "`npm pack` failed"),
     ],
 )
-def test_prepare_npm_failure_is_clear_and_leaves_nothing(
-    tmp_path, fake_npm, monkeypatch, stderr, phrase
-):
+def test_prepare_npm_failure_is_clear_and_leaves_nothing(tmp_path, fake_npm, monkeypatch, stderr, phrase):
     monkeypatch.setenv("FAKE_NPM_FAIL", stderr)
     cache = tmp_path / "cache"
     with pytest.raises(da.AssetError) as info:

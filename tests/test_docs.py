@@ -21,7 +21,10 @@ def test_python_md_has_examples():
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_python_md_example_runs(index, monkeypatch):
     monkeypatch.chdir(ROOT)
-    exec(compile(BLOCKS[index], f"docs/python.md block {index + 1}", "exec"), {"__name__": "docs_example"})
+    exec(
+        compile(BLOCKS[index], f"docs/python.md block {index + 1}", "exec"),
+        {"__name__": "docs_example"},
+    )
 
 
 def test_odd_parameter_table_is_generated_from_the_parameter_table():

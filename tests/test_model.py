@@ -17,8 +17,10 @@ SEEDS = (11, 12, 13)
 
 
 def small(*overrides: str, customers: int = 2000, steps: int = 52):
-    return load_scenario("scenarios/baseline.toml",
-                         [f"population.customers={customers}", f"run.steps={steps}", *overrides])
+    return load_scenario(
+        "scenarios/baseline.toml",
+        [f"population.customers={customers}", f"run.steps={steps}", *overrides],
+    )
 
 
 def total(df, column, strategy=None, weeks=None):
@@ -30,6 +32,7 @@ def total(df, column, strategy=None, weeks=None):
 
 
 # --- Mechanisms, by direction across seeds (ODD 7.2-7.6) ---------------------------------------
+
 
 def test_more_ad_spend_brings_more_customers_from_ads():
     low = small("strategies.transactional.ad_budget=30")
@@ -51,8 +54,9 @@ def test_stronger_word_of_mouth_brings_more_word_of_mouth_and_referrals():
 
 def test_recession_lowers_revenue_during_it():
     calm = small()
-    slump = calm.with_overrides({"shocks": [{"kind": "recession", "start": 20, "duration": 15,
-                                              "depth": 0.4, "recovery": 0}]})
+    slump = calm.with_overrides(
+        {"shocks": [{"kind": "recession", "start": 20, "duration": 15, "depth": 0.4, "recovery": 0}]}
+    )
     for seed in SEEDS:
         a = total(simulate(calm, seed), "revenue", weeks=(20, 34))
         b = total(simulate(slump, seed), "revenue", weeks=(20, 34))
@@ -79,8 +83,9 @@ def _churn_by_trust(scenario, seed, start=21, end=40):
 
 def test_in_a_recession_churn_falls_as_trust_rises():
     """The resilience mechanism (ODD 7.3): low-trust customers cut back first."""
-    slump = small().with_overrides({"shocks": [{"kind": "recession", "start": 21, "duration": 20,
-                                                 "depth": 0.5, "recovery": 0}]})
+    slump = small().with_overrides(
+        {"shocks": [{"kind": "recession", "start": 21, "duration": 20, "depth": 0.5, "recovery": 0}]}
+    )
     for seed in SEEDS:
         low, high = _churn_by_trust(slump, seed)
         assert high < low, (seed, low, high)
@@ -134,10 +139,20 @@ def test_chain_store_opens_at_its_week_and_takes_customers():
 
 def test_viral_bad_review_lowers_trust_in_that_business_only():
     base = small("run.steps=30")
-    hit = base.with_overrides({"shocks": [{"kind": "viral_bad_review", "start": 25,
-                                            "business": "gym-community-1", "reach": 0.8}]})
+    hit = base.with_overrides(
+        {
+            "shocks": [
+                {
+                    "kind": "viral_bad_review",
+                    "start": 25,
+                    "business": "gym-community-1",
+                    "reach": 0.8,
+                }
+            ]
+        }
+    )
     a, b = simulate(base, 4), simulate(hit, 4)
-    week = (a["step"] == 25)
+    week = a["step"] == 25
     target = a["business"] == "gym-community-1"
     assert b[week & target]["trust_mean"].iloc[0] < 0.8 * a[week & target]["trust_mean"].iloc[0]
     # Businesses outside the gym and its partner category (nutritionist) are untouched that week.
@@ -161,12 +176,18 @@ def test_free_riders_lose_their_partners_referrals():
 
 # --- Identities (ODD 7.7, results contract) ---------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def shocked_run():
-    scenario = small().with_overrides({"shocks": [
-        {"kind": "recession", "start": 10, "duration": 10, "depth": 0.3},
-        {"kind": "cost_spike", "start": 30, "duration": 5, "size": 0.5},
-        {"kind": "chain_store", "start": 15, "category": "bakery"}]})
+    scenario = small().with_overrides(
+        {
+            "shocks": [
+                {"kind": "recession", "start": 10, "duration": 10, "depth": 0.3},
+                {"kind": "cost_spike", "start": 30, "duration": 5, "size": 0.5},
+                {"kind": "chain_store", "start": 15, "category": "bakery"},
+            ]
+        }
+    )
     return run_scenario(scenario, replications=2)
 
 
@@ -203,6 +224,7 @@ def test_cumulative_customers_never_fall_and_count_first_purchases(shocked_run):
 
 # --- Formulas ---------------------------------------------------------------------------------
 
+
 def test_promoter_score_is_share_of_promoters_minus_detractors():
     assert promoter_score(np.array([10, 9, 8, 7, 6, 0])) == pytest.approx(0.0)
     assert promoter_score(np.array([10, 10, 9, 3])) == pytest.approx(50.0)
@@ -233,11 +255,12 @@ def test_recorded_lifetime_value_uses_the_formula_with_weekly_rates():
     rec = m.recorder.data
     t = m.recorder.rows - 1
     lo = t - 12
-    churned = rec["churned"][lo:t + 1].sum(axis=0)
-    exposed = rec["customers_active"][lo - 1:t].sum(axis=0)
+    churned = rec["churned"][lo : t + 1].sum(axis=0)
+    exposed = rec["customers_active"][lo - 1 : t].sum(axis=0)
     r = 1 - churned / exposed
-    margin = (rec["revenue"][lo:t + 1] - rec["goods_cost"][lo:t + 1]).sum(axis=0) / \
-        rec["customers_active"][lo:t + 1].sum(axis=0)
+    margin = (rec["revenue"][lo : t + 1] - rec["goods_cost"][lo : t + 1]).sum(axis=0) / rec[
+        "customers_active"
+    ][lo : t + 1].sum(axis=0)
     d = 1.10 ** (1 / 52) - 1
     assert np.allclose(rec["clv_estimate"][t], margin * r / (1 + d - r), equal_nan=True)
 
@@ -257,6 +280,7 @@ def test_values_weight_share_matches_the_parameter():
 
 # --- Reproducibility and paired arms ----------------------------------------------------------
 
+
 def test_same_seed_same_numbers_different_seed_different():
     s = small(steps=20)
     a, b, c = simulate(s, 1), simulate(s, 1), simulate(s, 2)
@@ -272,8 +296,14 @@ def test_replication_seeds_come_from_seedsequence_and_differ():
 
 
 def test_identical_arms_give_identical_results():
-    s = small(steps=20).with_overrides({"arms": [
-        {"name": "a", "set": {"network.rewire": 0.1}}, {"name": "b", "set": {"network.rewire": 0.1}}]})
+    s = small(steps=20).with_overrides(
+        {
+            "arms": [
+                {"name": "a", "set": {"network.rewire": 0.1}},
+                {"name": "b", "set": {"network.rewire": 0.1}},
+            ]
+        }
+    )
     ts = run_scenario(s, replications=2).timeseries
     a = ts[ts["arm"] == "a"].drop(columns=["arm", "run_id"]).reset_index(drop=True)
     b = ts[ts["arm"] == "b"].drop(columns=["arm", "run_id"]).reset_index(drop=True)
@@ -291,6 +321,7 @@ def test_arms_share_random_numbers_where_they_do_the_same_thing():
 
 
 # --- Strategies from Python -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class WinterOnly(Strategy):
@@ -312,9 +343,10 @@ def test_a_python_subclass_changes_the_rules():
 
 # --- Networks ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["small_world", "scale_free", "random", "neighbourhoods", "complete"])
 def test_every_network_kind_builds_and_spreads_word_of_mouth(kind):
-    df = simulate(small(f"network.kind=\"{kind}\"", steps=26), 1)
+    df = simulate(small(f'network.kind="{kind}"', steps=26), 1)
     assert df["new_from_referral"].sum() + df["new_from_word_of_mouth"].sum() > 0
 
 
@@ -327,8 +359,12 @@ def test_small_world_rewiring_sets_the_share_of_weak_ties():
 def test_edge_list_network(tmp_path):
     path = tmp_path / "ties.csv"
     path.write_text("source,target,strength\nann,bob,1\nbob,cy,0.5\ncy,ann,1\n")
-    raw = {"run": {"steps": 3}, "population": {"customers": 5}, "network": {"kind": "edge_list", "path": str(path)},
-           "businesses": [{"category": "cafe", "strategy": "community"}]}
+    raw = {
+        "run": {"steps": 3},
+        "population": {"customers": 5},
+        "network": {"kind": "edge_list", "path": str(path)},
+        "businesses": [{"category": "cafe", "strategy": "community"}],
+    }
     m = CommunityModel(scenario_from_dict(raw), seed=1)
     assert m.network.ties == 3
     assert m.network.weak.sum() == 1
@@ -337,6 +373,7 @@ def test_edge_list_network(tmp_path):
 
 
 # --- Docking with Bass (DESIGN.md 2) ----------------------------------------------------------
+
 
 def test_bass_docking_stays_within_002_of_the_discrete_recursion():
     scenario = load_scenario("scenarios/bass_docking.toml")

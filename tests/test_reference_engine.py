@@ -88,8 +88,10 @@ def test_engines_agree_on_key_measures(runs):
                 sa, sb = fast.loc[key, ("sem", m)], ref.loc[key, ("sem", m)]
                 half = z * np.hypot(sa, sb)
                 if not abs(a - b) <= half + 1e-12:
-                    failures.append(f"{strategy} week {week} {m}: fast {a:.4g} vs reference "
-                                    f"{b:.4g} (allowed difference {half:.3g})")
+                    failures.append(
+                        f"{strategy} week {week} {m}: fast {a:.4g} vs reference "
+                        f"{b:.4g} (allowed difference {half:.3g})"
+                    )
     assert not failures, "\n".join(failures)
 
 

@@ -205,9 +205,7 @@ def test_sobol_on_ishigami_matches_analytic_values():
     x = sample_unit("sobol", problem, {"N": 2048, "second_order": False}, seed=3)
     a, b = 7.0, 0.1
     y = np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
-    t = sensitivity_table("sobol", problem, y, x, {"second_order": False}, seed=3).set_index(
-        "parameter"
-    )
+    t = sensitivity_table("sobol", problem, y, x, {"second_order": False}, seed=3).set_index("parameter")
     var = a**2 / 8 + b * np.pi**4 / 5 + b**2 * np.pi**8 / 18 + 0.5
     v1 = 0.5 * (1 + b * np.pi**4 / 5) ** 2
     v2 = a**2 / 8
@@ -227,9 +225,7 @@ def test_morris_ranks_the_important_input_first():
     np.testing.assert_allclose(t["mu_star"], [10, 1, 0], atol=1e-9)
 
 
-@pytest.mark.parametrize(
-    "path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.stem
-)
+@pytest.mark.parametrize("path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.stem)
 def test_every_builtin_experiment_validates(path):
     line = validate_experiment(path)
     assert "OK" in line and "\n" not in line
@@ -279,9 +275,7 @@ def test_bad_experiment_exits_2_with_one_line_and_writes_nothing(case, tmp_path,
 def test_unreachable_scheduler_fails_fast(tmp_path, capsys):
     exp = write(tmp_path, TINY)
     t0 = time.time()
-    rc = cli_main(
-        ["sweep", str(exp), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"]
-    )
+    rc = cli_main(["sweep", str(exp), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and time.time() - t0 < 10
     assert len(err.splitlines()) == 1 and "scheduler" in err

@@ -43,16 +43,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--scenario-out",
         metavar="FILE",
         default=None,
-        help="write a scenario whose agents reproduce the fitted curve, then run it "
-        "(never overwrites FILE)",
+        help="write a scenario whose agents reproduce the fitted curve, then run it (never overwrites FILE)",
     )
     p.add_argument(
         "--weeks-per-period",
         type=float,
         default=1.0,
         metavar="W",
-        help="weeks in one period of the data (1 weekly, 4.35 monthly, 13 quarterly, "
-        "52 yearly; default 1)",
+        help="weeks in one period of the data (1 weekly, 4.35 monthly, 13 quarterly, 52 yearly; default 1)",
     )
     p.add_argument(
         "--customers",
@@ -87,16 +85,13 @@ def main(args: argparse.Namespace) -> int:
     if out_path is not None:
         if out_path.exists():
             raise UsageError(
-                f"{out_path}: already exists; refusing to overwrite it (choose another "
-                "--scenario-out)"
+                f"{out_path}: already exists; refusing to overwrite it (choose another --scenario-out)"
             )
         if not out_path.parent.is_dir():
             raise UsageError(f"{out_path}: folder {out_path.parent} does not exist")
     try:
         df = read_adoption_series(args.data)
-        fit = fit_bass(
-            df["period"].to_numpy(), df["adoptions"].to_numpy(), source=Path(args.data).name
-        )
+        fit = fit_bass(df["period"].to_numpy(), df["adoptions"].to_numpy(), source=Path(args.data).name)
     except CalibrationError as exc:
         raise UsageError(str(exc)) from None
     answer = {k: fit.to_dict()[k] for k in JSON_KEYS}

@@ -67,17 +67,11 @@ def check_address(host: str, port: int) -> None:
         sock.bind(address)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise UsageError(
-                f"port {port} on {host} is already in use: choose another with --port"
-            ) from None
+            raise UsageError(f"port {port} on {host} is already in use: choose another with --port") from None
         if exc.errno == errno.EADDRNOTAVAIL:
-            raise UsageError(
-                f"--host {host}: not an address of this machine, cannot serve on it"
-            ) from None
+            raise UsageError(f"--host {host}: not an address of this machine, cannot serve on it") from None
         if exc.errno == errno.EACCES:
-            raise UsageError(
-                f"port {port} on {host}: permission denied (use a port above 1023)"
-            ) from None
+            raise UsageError(f"port {port} on {host}: permission denied (use a port above 1023)") from None
         raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     finally:
         sock.close()

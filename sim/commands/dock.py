@@ -52,9 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="R",
         help="replications of the docking run (default 20)",
     )
-    p.add_argument(
-        "--weeks", type=int, default=52, metavar="W", help="horizon in weeks (default 52)"
-    )
+    p.add_argument("--weeks", type=int, default=52, metavar="W", help="horizon in weeks (default 52)")
     p.add_argument(
         "--ladder-replications",
         type=int,
@@ -78,17 +76,13 @@ def _check(args: argparse.Namespace) -> list[int]:
     if not 1 <= args.replications <= 1000:
         raise UsageError(f"--replications: {args.replications} is out of range 1..1000")
     if not 1 <= args.ladder_replications <= 1000:
-        raise UsageError(
-            f"--ladder-replications: {args.ladder_replications} is out of range 1..1000"
-        )
+        raise UsageError(f"--ladder-replications: {args.ladder_replications} is out of range 1..1000")
     if not 2 <= args.weeks <= 2000:
         raise UsageError(f"--weeks: {args.weeks} is out of range 2..2000")
     try:
         sizes = sorted({int(s) for s in str(args.sizes).split(",") if s.strip()})
     except ValueError:
-        raise UsageError(
-            f"--sizes: {args.sizes!r} is not a comma-separated list of whole numbers"
-        ) from None
+        raise UsageError(f"--sizes: {args.sizes!r} is not a comma-separated list of whole numbers") from None
     if not sizes or not all(10 <= n <= 2_000_000 for n in sizes):
         raise UsageError(f"--sizes: {args.sizes!r}: give one or more sizes in 10..2000000")
     return sizes
@@ -99,9 +93,7 @@ def main(args: argparse.Namespace) -> int:
     sizes = _check(args)
     size_reps = default_size_replications(sizes)
     total = args.replications + sum(size_reps.values()) + args.ladder_replications * len(LADDER)
-    with tqdm(
-        total=total, desc="dock", unit="run", disable=not sys.stderr.isatty(), leave=False
-    ) as bar:
+    with tqdm(total=total, desc="dock", unit="run", disable=not sys.stderr.isatty(), leave=False) as bar:
         result = run_dock(
             customers=args.customers,
             replications=args.replications,
@@ -149,9 +141,7 @@ def format_text(result: dict) -> str:
         "  customers   runs   mean max error   x sqrt(N)",
     ]
     for n, v in d["error_by_customers"].items():
-        lines.append(
-            f"  {n:9,d}   {v['replications']:4d}   {v['mean_max_error']:14.4f}   {v['scaled']:9.2f}"
-        )
+        lines.append(f"  {n:9,d}   {v['replications']:4d}   {v['mean_max_error']:14.4f}   {v['scaled']:9.2f}")
     if "one_over_sqrt_n" in checks:
         c = checks["one_over_sqrt_n"]
         lines.append(
@@ -161,11 +151,7 @@ def format_text(result: dict) -> str:
         )
     lines += ["", "week at which half the town has bought (mean over runs, interpolated):"]
     for name, v in d["ladder"].items():
-        hw = (
-            "never"
-            if v["half_week"] is None
-            else f"{v['half_week']:.2f} +/- {v['half_week_sd']:.2f}"
-        )
+        hw = "never" if v["half_week"] is None else f"{v['half_week']:.2f} +/- {v['half_week_sd']:.2f}"
         lines.append(f"  {name:13s} {hw}")
     if "network_bound" in checks:
         c = checks["network_bound"]

@@ -46,10 +46,21 @@ def rebuild_run(folder: Path, manifest: dict) -> Path:
     strat = pd.read_parquet(table)
     scenario = manifest["scenario"]
     figures = run_figures(strat, folder / "figures", scenario.get("shocks", []))
-    write_text(folder / "report.html", run_report(
-        f"commsim run: {scenario['run']['name']}", strat, figures, to_toml(scenario), manifest.get("command", ""),
-        notes=[f"{len(manifest.get('seeds', []))} replication(s); arms of one replication share seeds "
-               "(common random numbers), so arm differences are paired.", "Rebuilt by commsim report."]))
+    write_text(
+        folder / "report.html",
+        run_report(
+            f"commsim run: {scenario['run']['name']}",
+            strat,
+            figures,
+            to_toml(scenario),
+            manifest.get("command", ""),
+            notes=[
+                f"{len(manifest.get('seeds', []))} replication(s); arms of one replication share seeds "
+                "(common random numbers), so arm differences are paired.",
+                "Rebuilt by commsim report.",
+            ],
+        ),
+    )
     return folder / "report.html"
 
 

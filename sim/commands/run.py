@@ -8,7 +8,6 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from sim.scenario import arms, load_scenario, to_toml
@@ -33,14 +32,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="seed (overrides run.seed)")
     p.add_argument("--steps", type=int, help="weeks to simulate (overrides run.steps)")
     p.add_argument("--replications", type=int, help="replications (overrides run.replications)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="change a scenario field, e.g. --set population.customers=5000 (repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change a scenario field, e.g. --set population.customers=5000 (repeatable)",
+    )
 
 
 def scenario_overrides(args: argparse.Namespace) -> list[str]:
     """``--set`` items plus the shortcut flags, in the order they apply."""
-    extra = [f"run.{k}={v}" for k in ("seed", "steps", "replications")
-             if (v := getattr(args, k, None)) is not None]
+    extra = [
+        f"run.{k}={v}" for k in ("seed", "steps", "replications") if (v := getattr(args, k, None)) is not None
+    ]
     return list(args.set) + extra
 
 
@@ -62,12 +67,26 @@ def write_results(results: Results, out: Path, started: str, quiet_figures: bool
         write_csv(tmp / "summary.csv", results.summary)
         figures = run_figures(results.strategy_timeseries, tmp / "figures", sc.data["shocks"])
         prov = provenance()
-        command = prov["command"] if prov["command"].startswith("commsim") else \
-            f"commsim run {shlex.quote(sc.source)}" + "".join(f" --set {shlex.quote(s)}" for s in sc.overrides)
-        write_text(tmp / "report.html", run_report(
-            f"commsim run: {sc.name}", results.strategy_timeseries, figures, to_toml(sc.data), command,
-            notes=[f"{len(results.seeds)} replication(s); arms of one replication share seeds "
-                   f"(common random numbers), so arm differences are paired."]))
+        command = (
+            prov["command"]
+            if prov["command"].startswith("commsim")
+            else f"commsim run {shlex.quote(sc.source)}"
+            + "".join(f" --set {shlex.quote(s)}" for s in sc.overrides)
+        )
+        write_text(
+            tmp / "report.html",
+            run_report(
+                f"commsim run: {sc.name}",
+                results.strategy_timeseries,
+                figures,
+                to_toml(sc.data),
+                command,
+                notes=[
+                    f"{len(results.seeds)} replication(s); arms of one replication share seeds "
+                    f"(common random numbers), so arm differences are paired."
+                ],
+            ),
+        )
         manifest = {
             "kind": "run",
             "scenario": sc.data,
@@ -106,8 +125,10 @@ def main(args: argparse.Namespace) -> int:
     results = run_scenario(scenario, progress=bar.update)
     bar.close()
     write_results(results, out, started)
-    print(f"Scenario {scenario.name}: {scenario.data['run']['replications']} replication(s) of "
-          f"{scenario.data['run']['steps']} weeks, {scenario.data['population']['customers']:,} customers")
+    print(
+        f"Scenario {scenario.name}: {scenario.data['run']['replications']} replication(s) of "
+        f"{scenario.data['run']['steps']} weeks, {scenario.data['population']['customers']:,} customers"
+    )
     print(format_comparison(results.strategy_timeseries))
     print(f"Results: {out}")
     return 0

@@ -20,8 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--workers",
         type=int,
         metavar="N",
-        help="worker processes (default: one per core; with --scheduler local: workers "
-        "of the local cluster)",
+        help="worker processes (default: one per core; with --scheduler local: workers of the local cluster)",
     )
     p.add_argument(
         "--scheduler",
