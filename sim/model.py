@@ -389,9 +389,8 @@ class CommunityModel(mesa.Model):
     def customers(self) -> AgentSet:
         """Customer agents (views of the arrays), created on first use: costly for large towns."""
         if self._customer_agents is None:
-            self._customer_agents = AgentSet(
-                [Customer(self, i) for i in range(self.n_customers)], random=self.random
-            )
+            self._customer_list = [Customer(self, i) for i in range(self.n_customers)]
+            self._customer_agents = AgentSet(self._customer_list, random=self.random)
         return self._customer_agents
 
     @property
@@ -401,7 +400,7 @@ class CommunityModel(mesa.Model):
 
     def customer(self, index: int) -> Customer:
         """One customer's view."""
-        return self.customers[index] if self._customer_agents is not None else Customer(self, index)
+        return self._customer_list[index] if self._customer_agents is not None else Customer(self, index)
 
     def strategy_names(self) -> list[str]:
         """Strategy name of each business."""
