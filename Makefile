@@ -36,7 +36,7 @@ lint: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 		else echo "Chromium is missing: install Debian's 'chromium' package for the dashboard page tests (they are skipped without it)."; fi; }
 
 clean:
