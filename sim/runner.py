@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.measures import momentum_week
+from sim.measures import COUNT_COLUMNS, MONEY_COLUMNS, momentum_week
 from sim.model import CommunityModel
 from sim.scenario import Scenario, arms, load_scenario
 
@@ -32,29 +32,13 @@ SUMMARY_WEEKS = (13, 26, 52, 78)
 SUM_COLUMNS = (
     "customers_active",
     "cumulative_customers",
-    "new_customers",
-    "new_from_ads",
-    "new_from_community",
-    "new_from_word_of_mouth",
-    "new_from_referral",
-    "new_from_partner",
-    "new_from_walk_in",
-    "churned",
-    "purchases",
-    "cut_backs",
-    "revenue",
-    "profit",
-    "cash",
-    "goods_cost",
-    "fixed_cost",
-    "ad_cost",
-    "community_cost",
+    *COUNT_COLUMNS,
+    *MONEY_COLUMNS,
     "promoters",
     "detractors",
-    "partner_referrals_given",
-    "partner_referrals_received",
     "community_value",
 )
+"""Columns summed over a strategy group (counts and money)."""
 MEAN_COLUMNS = (
     "retention_rate",
     "promoter_score",
