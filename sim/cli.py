@@ -75,6 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileExistsError as exc:
         print(f"commsim {args.command}: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # an internal failure: one line, exit 1 (COMMSIM_DEBUG=1 for the traceback)
+        if os.environ.get("COMMSIM_DEBUG"):
+            raise
+        print(
+            f"commsim {args.command}: internal error: {type(exc).__name__}: {exc} "
+            f"(rerun with COMMSIM_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -177,7 +177,7 @@ def _finish(kind, n, hood, src, dst, weak, w) -> SocialNetwork:
     order = np.lexsort((cols, rows))
     rows, cols, vals, flags = rows[order], cols[order], vals[order], flags[order]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
-    totals = np.bincount(rows, weights=vals, minlength=n)
+    totals = np.bincount(rows, weights=vals, minlength=n).astype(np.float64)
     inv = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
     data = (vals * inv[rows]).astype(np.float32)
     weights = sp.csr_matrix((data, cols.astype(np.int32), indptr.astype(np.int64)), shape=(n, n))

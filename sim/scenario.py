@@ -364,6 +364,10 @@ def resolve(raw: dict[str, Any], source: str = "<inline>") -> dict[str, Any]:
     out["arms"] = arms
 
     _check_network(out, source)
+    if sum(b["count"] for b in out["businesses"]) == 0:
+        raise ScenarioError(
+            f"{source}: businesses: the town has no businesses; add a [[businesses]] group with count >= 1"
+        )
     check_memory(out, source)
     return out
 

@@ -157,6 +157,7 @@ BAD_TOML = {
         '[population]\ncustomers = 50000000\n[[businesses]]\ncount = 500\ncategory = "cafe"',
         "more than the",
     ),
+    "no_business.toml": ("[run]\nsteps = 3", "businesses: the town has no businesses"),
     "review.toml": (
         '[[shocks]]\nkind = "viral_bad_review"\nstart = 3\nbusiness = "nobody"',
         "shocks.0.business: no business 'nobody'",

@@ -396,3 +396,16 @@ def test_agents_are_views_of_the_arrays():
     b = m.businesses[3]
     assert b.cash == pytest.approx(float(m.cash[3])) and b.name == m.business_name[3]
     assert b.active_customers == int(m.active_mask()[:, 3].sum())
+
+
+@pytest.mark.parametrize("customers", [1, 2, 3])
+def test_a_town_of_one_or_two_customers_runs(customers):
+    raw = {
+        "run": {"steps": 4},
+        "population": {"customers": customers},
+        "businesses": [{"category": "cafe", "strategy": "community"}],
+    }
+    m = CommunityModel(scenario_from_dict(raw), seed=1)
+    m.run()
+    assert m.network.ties <= customers * (customers - 1) // 2
+    assert m.recorder.table()["step"].max() == 4
