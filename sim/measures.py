@@ -153,10 +153,11 @@ class Recorder:
         d = self.data
         nb = m.n_businesses
         week = m.week
-        active = m.active_mask()
+        scored = m.scored_active if m.scored_active is not None else np.where(m.active_mask(), m.score, -1)
         d["alive"][t] = m.alive
         d["closed_by_market"][t] = [r == "market" for r in m.exit_reason]
-        d["customers_active"][t] = active.sum(axis=0)
+        n_scored = (scored >= 0).sum(axis=0)  # an active customer always has a score
+        d["customers_active"][t] = n_scored
         d["cumulative_customers"][t] = m.customers_won
         d["new_customers"][t] = m.new_by_channel.sum(axis=1)
         for code, name in enumerate(
@@ -173,10 +174,8 @@ class Recorder:
             d[c][t] = money[c]
         d["cash"][t] = m.cash
         d["price"][t] = m.price
-        score = np.where(active, m.score, np.int8(-1))
-        n_scored = (score >= 0).sum(axis=0)
-        prom = (score >= 9).sum(axis=0)
-        det = n_scored - (score >= 7).sum(axis=0)
+        prom = (scored >= 9).sum(axis=0)
+        det = n_scored - (scored >= 7).sum(axis=0)
         d["promoters"][t] = prom
         d["detractors"][t] = det
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -117,6 +117,8 @@ class CommunityModel(mesa.Model):
         self._strategy_objects = self._build_strategies(data, strategies or {})
         self._build_businesses(data)
         self._customer_agents: AgentSet | None = None
+        self.scored_active: np.ndarray | None = None
+        """Customers x businesses: the score of each active customer, -1 elsewhere (set weekly)."""
         self.recorder = measures.Recorder(self)
 
     # ------------------------------------------------------------------ construction
@@ -716,9 +718,11 @@ class CommunityModel(mesa.Model):
     def _word_of_mouth(self) -> None:
         beh = self.beh
         n = self.n_customers
-        active = self.active_mask()
-        promoters = active & (self.score >= 9)
-        detractors = active & (self.score >= 0) & (self.score <= 6)
+        # Scores of active customers (-1 elsewhere): one pass, reused by the measures.
+        scored = np.where(self.active_mask(), self.score, np.int8(-1))
+        self.scored_active = scored
+        promoters = scored >= 9
+        detractors = (scored >= 0) & (scored <= 6)
         u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
         tie_u = self.rngs["tie_kind"].random(n)
         warn_u = self.rngs["warnings"].random(n)
@@ -840,5 +844,7 @@ class CommunityModel(mesa.Model):
         self.alive[b] = False
         self.closed_week[b] = self.week
         self.exit_reason[b] = reason
+        if getattr(self, "scored_active", None) is not None and self.scored_active.shape[1] > b:
+            self.scored_active[:, b] = -1  # its customers are no longer active customers
         k = self.business_category[b]
         self.patron[self.patron[:, k] == b, k] = -1
