@@ -712,8 +712,10 @@ class CommunityModel(mesa.Model):
 
     def active_mask(self) -> np.ndarray:
         """Customer x business: bought within the business's churn window, and it is open."""
-        recent = self.last_purchase > (self.week - self.churn_window)[None, :]
-        return (self.last_purchase >= 0) & recent & self.alive[None, :]
+        # One comparison: never bought is -1, and a closed business gets a threshold none passes.
+        threshold = np.maximum(self.week - self.churn_window, -1)
+        threshold = np.where(self.alive, threshold, np.iinfo(np.int16).max).astype(np.int16)
+        return self.last_purchase > threshold[None, :]
 
     def _word_of_mouth(self) -> None:
         beh = self.beh
