@@ -72,6 +72,20 @@ def values_weight_beta(share: float, concentration: float) -> tuple[float, float
     return mean * concentration, (1 - mean) * concentration
 
 
+def logit_choice(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One multinomial-logit choice per row: column j with probability exp(U_j) / sum of exp(U).
+
+    Drawn by inverse CDF with one uniform per row (cheaper than a Gumbel draw per option);
+    options not ``allowed`` have probability 0. Every row must allow at least one option.
+    """
+    u = np.where(allowed, utility, -np.inf)
+    u -= u.max(axis=1, keepdims=True)
+    weight = np.exp(u, out=u)
+    cum = np.cumsum(weight, axis=1, out=weight)
+    draw = rng.random(len(cum)) * cum[:, -1]
+    return (cum > draw[:, None]).argmax(axis=1)
+
+
 class CommunityModel(mesa.Model):
     """A town of customers and small businesses, one step per week.
 
@@ -623,9 +637,7 @@ class CommunityModel(mesa.Model):
                 * self.trust[np.ix_(buyers, shops)]
                 + beh["habit_weight"] * (self.patron[buyers, k][:, None] == shops[None, :])
             )
-            util = util + rng_choice.gumbel(size=util.shape)
-            util[~known] = -np.inf
-            pick = util.argmax(axis=1)
+            pick = logit_choice(util, known, rng_choice)
             chosen = shops[pick]
             if self.demand_index < 1.0:
                 t = self.trust[buyers, chosen]

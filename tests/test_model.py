@@ -409,3 +409,16 @@ def test_a_town_of_one_or_two_customers_runs(customers):
     m.run()
     assert m.network.ties <= customers * (customers - 1) // 2
     assert m.recorder.table()["step"].max() == 4
+
+
+def test_logit_choice_matches_the_logit_probabilities():
+    from sim.model import logit_choice
+
+    rng = np.random.default_rng(0)
+    utility = np.tile(np.array([0.0, 1.0, 2.0, 5.0]), (200_000, 1))
+    allowed = np.tile(np.array([True, True, True, False]), (200_000, 1))
+    picks = logit_choice(utility, allowed, rng)
+    expected = np.exp([0.0, 1.0, 2.0]) / np.exp([0.0, 1.0, 2.0]).sum()
+    shares = np.bincount(picks, minlength=4) / len(picks)
+    assert shares[3] == 0
+    assert np.allclose(shares[:3], expected, atol=0.005)
