@@ -585,7 +585,7 @@ class CommunityModel(mesa.Model):
             return
         first = self.contact[rows, cols] == UNAWARE
         self.contact[rows[first], cols[first]] = channel
-        np.add.at(self.contact_counts[:, channel], cols[first], 1)
+        self.contact_counts[:, channel] += np.bincount(cols[first], minlength=self.n_businesses)
         t = self.trust[rows, cols]
         self.trust[rows, cols] = t + np.float32(trust_gain) * (1.0 - t)
 
