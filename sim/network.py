@@ -63,29 +63,38 @@ class SocialNetwork:
             order; exposure is in [0, 1], on complete mixing the share of *other* customers
             sending the signal.
         """
-        if listeners is None:
-            listeners = np.arange(self.n)
+        everyone = listeners is None or len(listeners) == self.n
         if self.weights is None:
             s = np.asarray(signal, dtype=np.float32)
+            if everyone:
+                x = (s.sum(axis=0, keepdims=True) - s) / np.float32(max(self.n - 1, 1))
+                r, c = np.nonzero(x)
+                return r, c, x[r, c]
             x = (s.sum(axis=0, keepdims=True) - s[listeners]) / np.float32(max(self.n - 1, 1))
             r, c = np.nonzero(x)
             return listeners[r], c, x[r, c]
+        small = signal.size <= 4_000_000  # a dense copy of the signal is cheap
+        if small and not everyone and len(listeners) <= self.n // 2:
+            # Few listeners: multiply only their rows.
+            x = self.weights[listeners] @ np.asarray(signal, dtype=np.float32)
+            r, cols = np.nonzero(x)
+            return listeners[r].astype(np.int64), cols.astype(np.int64), x[r, cols]
         if np.count_nonzero(signal) < 0.05 * signal.size:
             # Few tellers: a sparse product costs ties x tellers, not ties x businesses.
-            e = (self.weights @ sp.csr_matrix(signal, dtype=np.float32)).tocsr()
+            e = self.weights @ sp.csr_matrix(signal, dtype=np.float32)
             e.sort_indices()
-            keep = np.zeros(self.n, dtype=bool)
-            keep[listeners] = True
             coo = e.tocoo()
-            m = keep[coo.row] & (coo.data > 0)
-            return coo.row[m].astype(np.int64), coo.col[m].astype(np.int64), coo.data[m]
-        dense = np.asarray(signal, dtype=np.float32)
-        if len(listeners) > self.n // 2:  # slicing most rows costs more than it saves
-            x = np.asarray(self.weights @ dense, dtype=np.float32)[listeners]
+            rows, cols, vals = coo.row, coo.col, coo.data
         else:
-            x = np.asarray(self.weights[listeners] @ dense, dtype=np.float32)
-        r, c = np.nonzero(x)
-        return listeners[r], c, x[r, c]
+            x = self.weights @ np.asarray(signal, dtype=np.float32)
+            rows, cols = np.nonzero(x)
+            vals = x[rows, cols]
+        keep = vals > 0
+        if not everyone:
+            wanted = np.zeros(self.n, dtype=bool)
+            wanted[listeners] = True
+            keep &= wanted[rows]
+        return rows[keep].astype(np.int64), cols[keep].astype(np.int64), vals[keep]
 
     def weak_share(self, listeners: np.ndarray, businesses: np.ndarray, signal: np.ndarray) -> np.ndarray:
         """For (listener, business) pairs: the share of the listener's exposure carried by weak ties.
