@@ -278,7 +278,12 @@ class ProcessBackend:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        if sys.platform != "win32":
+        if sys.platform == "linux":
+            # Import the model here once and fork the workers from it: they start at once.
+            import sim.runner  # noqa: F401
+
+            ctx = mp.get_context("fork")
+        elif sys.platform != "win32":  # pragma: no cover - macOS: fork is unsafe there
             ctx = mp.get_context("forkserver")
             ctx.set_forkserver_preload(["sim.runner", "sim.sweep"])  # import the model once, fork workers
         else:  # pragma: no cover
