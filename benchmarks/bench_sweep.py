@@ -9,12 +9,17 @@ writing every part file). Target: at least 0.85 on 2 cores. Run on an otherwise 
 
 from __future__ import annotations
 
-import argparse
 import os
-import re
-import tempfile
-import time
-from pathlib import Path
+
+# As `commsim sweep` does: single-threaded numerical libraries, one worker per core.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import re  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
