@@ -39,7 +39,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.model import CHANNELS, CommunityModel
+from sim.measures import CHANNELS
+from sim.model import CommunityModel
 from sim.parameters import PARAMETERS, Param
 from sim.paths import builtin_dirs
 from sim.runner import Results, replication_seeds, strategy_table, summary_table

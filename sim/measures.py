@@ -16,17 +16,17 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import CommunityModel
 
+CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in")
+"""Channels through which a customer first hears of and first buys from a business; a channel's
+code in the model's arrays is its position here plus one (0: not aware, not a customer)."""
+CODE = {name: code for code, name in enumerate(CHANNELS, 1)}
+
 RETENTION_WINDOW = 13
 """Weeks over which weekly retention and margin are averaged (a quarter)."""
 
 COUNT_COLUMNS = (
     "new_customers",
-    "new_from_ads",
-    "new_from_community",
-    "new_from_word_of_mouth",
-    "new_from_referral",
-    "new_from_partner",
-    "new_from_walk_in",
+    *(f"new_from_{name}" for name in CHANNELS),
     "churned",
     "purchases",
     "cut_backs",
@@ -151,7 +151,6 @@ class Recorder:
         self._ensure_rows()
         t = self.rows
         d = self.data
-        nb = m.n_businesses
         week = m.week
         scored = m.scored_active if m.scored_active is not None else np.where(m.active_mask(), m.score, -1)
         d["alive"][t] = m.alive
@@ -160,9 +159,7 @@ class Recorder:
         d["customers_active"][t] = n_scored
         d["cumulative_customers"][t] = m.customers_won
         d["new_customers"][t] = m.new_by_channel.sum(axis=1)
-        for code, name in enumerate(
-            ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in"), 1
-        ):
+        for name, code in CODE.items():
             d[f"new_from_{name}"][t] = m.new_by_channel[:, code]
         lapsed = week - m.churn_window  # weeks of last purchase that lapse this week (>= 1 or none)
         d["churned"][t] = ((m.last_purchase == lapsed[None, :]) & (lapsed[None, :] >= 1)).sum(axis=0)
@@ -209,16 +206,21 @@ class Recorder:
         # Community value: margin of customers won by community work or partners, plus the
         # community-made share of first contacts applied to word-of-mouth and referral margin.
         mc = m.margin_by_channel
-        contacts = m.contact_counts[:, [1, 2, 5, 6]]
+        seeding = m.contact_counts[:, [CODE[c] for c in ("ads", "community", "partner", "walk_in")]].sum(
+            axis=1
+        )
         with np.errstate(invalid="ignore", divide="ignore"):
-            community_share = np.where(contacts.sum(axis=1) > 0, contacts[:, 1] / contacts.sum(axis=1), 0.0)
-        value = mc[:, 2] + mc[:, 5] + community_share * (mc[:, 3] + mc[:, 4])
+            community_share = np.where(seeding > 0, m.contact_counts[:, CODE["community"]] / seeding, 0.0)
+        value = (
+            mc[:, CODE["community"]]
+            + mc[:, CODE["partner"]]
+            + community_share * (mc[:, CODE["word_of_mouth"]] + mc[:, CODE["referral"]])
+        )
         d["community_value"][t] = value
         spent = d["community_cost"][: t + 1].sum(axis=0)
         d["sroi"][t] = [sroi(v, c) for v, c in zip(value, spent, strict=True)]
         self.demand[t] = m.demand_index
         self.cost[t] = m.cost_index
-        del nb
         self.rows += 1
 
     def table(self) -> pd.DataFrame:

@@ -24,22 +24,20 @@ from scipy.stats import beta as beta_dist
 
 from sim import measures
 from sim.agents import Business, Customer
+from sim.measures import CHANNELS
 from sim.network import build_network
 from sim.scenario import Scenario, business_names, scenario_from_dict
 from sim.shocks import ChainStore, Shock, shock_from_dict
 from sim.strategies import BUILT_IN, Strategy
 
-# Channels through which a customer first hears of (and first buys from) a business.
-UNAWARE, AD, COMMUNITY, WORD_OF_MOUTH, REFERRAL, PARTNER, WALK_IN = range(7)
-CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in")
-"""Channel names, codes 1-6 (0: not yet aware / not a customer)."""
+# Channel codes in the arrays: 0 not aware / not a customer, then measures.CHANNELS in order.
+UNAWARE, AD, COMMUNITY, WORD_OF_MOUTH, REFERRAL, PARTNER, WALK_IN = range(len(CHANNELS) + 1)
 
 NEVER = np.int16(-1)
 STREAMS = (
     "population",
     "network",
     "businesses",
-    "ads",
     "community",
     "needs",
     "word_of_mouth",
@@ -177,7 +175,6 @@ class CommunityModel(mesa.Model):
         return out
 
     def _build_businesses(self, data: dict[str, Any]) -> None:
-        rng = self.rngs["businesses"]
         rows = []
         names = business_names(data["businesses"])
         hood_cycle = 0
@@ -236,7 +233,6 @@ class CommunityModel(mesa.Model):
         self.new_by_channel = np.zeros((0, len(CHANNELS) + 1), dtype=np.int64)
         self.business_agents: list[Business] = []
         self._add_businesses(rows)
-        del rng
 
     def _chain_row(self, shock: ChainStore, index: int) -> dict[str, Any]:
         return dict(
@@ -297,24 +293,12 @@ class CommunityModel(mesa.Model):
         spread = np.array([r.get("quality_spread", 0.0) for r in rows])
         drawn = np.array([r["quality"] for r in rows]) + spread * self.rngs["businesses"].standard_normal(k)
         self.quality = np.concatenate([self.quality, np.clip(drawn, 0.0, 1.0)])
-        self.unit_cost = np.concatenate(
-            [
-                self.unit_cost,
-                [
-                    (c["unit_cost"] if r["unit_cost"] < 0 else r["unit_cost"])
-                    for r, c in zip(rows, cats, strict=True)
-                ],
-            ]
-        )
-        self.fixed_cost = np.concatenate(
-            [
-                self.fixed_cost,
-                [
-                    (c["fixed_cost"] if r["fixed_cost"] < 0 else r["fixed_cost"])
-                    for r, c in zip(rows, cats, strict=True)
-                ],
-            ]
-        )
+
+        def own_or_category(key: str) -> list[float]:  # -1 in a group: the category's value
+            return [c[key] if r[key] < 0 else r[key] for r, c in zip(rows, cats, strict=True)]
+
+        self.unit_cost = np.concatenate([self.unit_cost, own_or_category("unit_cost")])
+        self.fixed_cost = np.concatenate([self.fixed_cost, own_or_category("fixed_cost")])
         fixed = self.fixed_cost[-k:]
         self.cash = np.concatenate(
             [
@@ -381,19 +365,17 @@ class CommunityModel(mesa.Model):
             self.recorder.grow(k)
 
     def _set_partner_eligibility(self) -> None:
-        b = self.n_businesses
         seeks = np.array([s.seeks_partners for s in self.business_strategy], dtype=bool)
         cat = self.business_category
         if self.eco["partners"] == "any_other":
             comp = cat[:, None] != cat[None, :]
-        else:
-            comp = np.zeros((b, b), dtype=bool)
-            for i in range(b):
-                partners = set(self.categories[self.category_names[cat[i]]]["partners_with"])
-                for j in range(b):
-                    cj = self.category_names[cat[j]]
-                    ci = self.category_names[cat[i]]
-                    comp[i, j] = cj in partners or ci in self.categories[cj]["partners_with"]
+        else:  # complementary categories, named on either side
+            names = self.category_names
+            listed = np.array(
+                [[other in self.categories[mine]["partners_with"] for other in names] for mine in names],
+                dtype=bool,
+            ).reshape(len(names), len(names))
+            comp = (listed | listed.T)[np.ix_(cat, cat)]
         eligible = comp & seeks[:, None] & seeks[None, :]
         np.fill_diagonal(eligible, False)
         new = eligible & (self.partner_willingness == 0) & (self._given_ewma == 0)
@@ -494,21 +476,16 @@ class CommunityModel(mesa.Model):
         for shock in self.shocks:  # a chain store with a duration leaves
             if isinstance(shock, ChainStore) and shock.duration > 0 and w == shock.start + shock.duration:
                 self._close(shock.slot, "shock")  # type: ignore[attr-defined]
-        opening = (~self.alive) & (self.opens <= w) & (self.closed_week < 0)
-        self.alive |= opening
-        for b in np.flatnonzero(opening):
-            self.price[b] = self.business_strategy[b].price(self.usual_price[b], self.demand_index)
+        self.alive |= (~self.alive) & (self.opens <= w) & (self.closed_week < 0)  # openings
         for b in np.flatnonzero(self.alive):
             self.price[b] = self.business_strategy[b].price(self.usual_price[b], self.demand_index)
 
     # 2 ----------------------------------------------------------------------------------
     def _outreach(self) -> None:
         n = self.n_customers
-        self.ad_reach = np.zeros(self.n_businesses)
         self.engagement = np.zeros(self.n_businesses)
         self.community_contacts = np.zeros(self.n_businesses, dtype=np.int64)
-        budgets = np.array([s.ad_budget for s in self.business_strategy])
-        reach = np.where(self.alive, np.minimum(1.0, budgets / (self.eco["ad_cost_per_reach"] * n)), 0.0)
+        reach = np.where(self.alive, self._ad_reach_if_open(), 0.0)
         self.ad_reach = reach
         rows, cols = self._ad_contacts(reach)
         self._contact(rows, cols, AD, self.beh["ad_trust"])
@@ -539,13 +516,13 @@ class CommunityModel(mesa.Model):
                 self.beh["community_trust"] * self.consistency[b],
             )
 
-    def _max_ad_reach(self) -> float:
-        """The largest share of the town any business's ads can reach in a week."""
-        budgets = np.array([st.ad_budget for st in self.business_strategy])
-        return min(
-            1.0,
-            float(budgets.max(initial=0.0)) / (self.eco["ad_cost_per_reach"] * self.n_customers),
-        )
+    def _ad_budgets(self) -> np.ndarray:
+        """Each business's weekly ad budget, currency."""
+        return np.array([st.ad_budget for st in self.business_strategy])
+
+    def _ad_reach_if_open(self) -> np.ndarray:
+        """Share of the town each business's ads reach in a week while it is open (7.2)."""
+        return np.minimum(1.0, self._ad_budgets() / (self.eco["ad_cost_per_reach"] * self.n_customers))
 
     def _ad_contacts(self, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Customers reached by each business's ads this week.
@@ -595,7 +572,7 @@ class CommunityModel(mesa.Model):
         beh = self.beh
         rng_need = self.rngs["needs"]
         n = self.n_customers
-        out_c, out_b, new_walk = [], [], []
+        out_c, out_b = [], []
         cut_total = np.zeros(self.n_businesses, dtype=np.int64)
         budget_scale = self.config.data["population"]["budget_mean"] / self.budget
         for k in range(self.n_categories):
@@ -623,7 +600,6 @@ class CommunityModel(mesa.Model):
                 self._contact(walkers, chosen, WALK_IN, 0.0)
                 out_c.append(walkers)
                 out_b.append(chosen)
-                new_walk.append(walkers)
             buyers = needers[knows_any]
             if len(buyers) == 0:
                 continue
@@ -745,7 +721,7 @@ class CommunityModel(mesa.Model):
         if q > 0 and promoters.any():
             # Only customers whose attention draw can matter (hear now, or be reached by next
             # week's ads, see _ad_contacts) are looked at: u < q + the largest ad reach.
-            reach_max = float(self._max_ad_reach())
+            reach_max = float(self._ad_reach_if_open().max(initial=0.0))
             listen = np.flatnonzero(u < min(1.0, q) + reach_max)
             hr, hc, x = self.network.spread(promoters, listen)
             hv = np.minimum(np.float32(1.0), np.float32(q) * x)
@@ -825,7 +801,7 @@ class CommunityModel(mesa.Model):
         alive = self.alive.astype(float)
         goods = units * self.unit_cost * self.usual_price * self.cost_index
         fixed = self.fixed_cost * self.cost_index * alive
-        ads = np.array([s.ad_budget for s in self.business_strategy]) * alive
+        ads = self._ad_budgets() * alive
         community = self.engagement * self.eco["owner_week_value"] * alive
         profit = revenue - goods - fixed - ads - community
         self.cash = self.cash + profit
@@ -858,7 +834,7 @@ class CommunityModel(mesa.Model):
         self.alive[b] = False
         self.closed_week[b] = self.week
         self.exit_reason[b] = reason
-        if getattr(self, "scored_active", None) is not None and self.scored_active.shape[1] > b:
+        if self.scored_active is not None and self.scored_active.shape[1] > b:
             self.scored_active[:, b] = -1  # its customers are no longer active customers
         k = self.business_category[b]
         self.patron[self.patron[:, k] == b, k] = -1
