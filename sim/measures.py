@@ -1,6 +1,6 @@
 """Measures: what the model reports each week, per business, and the formulas behind them.
 
-Reporters are kept apart from the dynamics: :class:`Recorder` reads the model's state at stage 8
+Reporters are kept apart from the dynamics: :class:`Recorder` reads the model's state at stage 9
 of each week into preallocated, labelled arrays, and :meth:`Recorder.table` turns them into one
 row per week x business. The formulas (promoter score, lifetime value, time to momentum, social
 return on community investment) are plain functions, tested against hand-computed values.
@@ -146,23 +146,22 @@ class Recorder:
             self.cost = np.concatenate([self.cost, np.ones(extra)])
 
     def record(self, buys: dict[str, np.ndarray], money: dict[str, np.ndarray], referred: np.ndarray) -> None:
-        """Stage 8: read this week's state."""
+        """Stage 9: read this week's state."""
         m = self.model
         self._ensure_rows()
         t = self.rows
         d = self.data
-        week = m.week
-        scored = m.scored_active if m.scored_active is not None else np.where(m.active_mask(), m.score, -1)
+        standing = m.standing  # counted at the word-of-mouth stage, before closures
+        open_now = m.alive  # a business that closed this week has no active customers left
         d["alive"][t] = m.alive
         d["closed_by_market"][t] = [r == "market" for r in m.exit_reason]
-        n_scored = (scored >= 0).sum(axis=0)  # an active customer always has a score
+        n_scored = np.where(open_now, standing["active"], 0)  # an active customer always has a score
         d["customers_active"][t] = n_scored
         d["cumulative_customers"][t] = m.customers_won
         d["new_customers"][t] = m.new_by_channel.sum(axis=1)
         for name, code in CODE.items():
             d[f"new_from_{name}"][t] = m.new_by_channel[:, code]
-        lapsed = week - m.churn_window  # weeks of last purchase that lapse this week (>= 1 or none)
-        d["churned"][t] = ((m.last_purchase == lapsed[None, :]) & (lapsed[None, :] >= 1)).sum(axis=0)
+        d["churned"][t] = standing["churned"]
         d["purchases"][t] = money["units"]
         d["cut_backs"][t] = m.cut_backs
         d["partner_referrals_given"][t] = referred.sum(axis=1)
@@ -171,8 +170,8 @@ class Recorder:
             d[c][t] = money[c]
         d["cash"][t] = m.cash
         d["price"][t] = m.price
-        prom = (scored >= 9).sum(axis=0)
-        det = n_scored - (scored >= 7).sum(axis=0)
+        prom = np.where(open_now, standing["promoters"], 0)
+        det = np.where(open_now, standing["detractors"], 0)
         d["promoters"][t] = prom
         d["detractors"][t] = det
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -195,7 +194,7 @@ class Recorder:
         with np.errstate(invalid="ignore", divide="ignore"):
             d["clv_realised"][t] = np.where(cum > 0, total_margin / cum, np.nan)
         n_aware = m.contact_counts[:, 1:].sum(axis=1)
-        trust_sum = np.einsum("ij,ij->j", m.trust, m.contact > 0, dtype=np.float64)
+        trust_sum = m.trust_held
         with np.errstate(invalid="ignore", divide="ignore"):
             d["trust_mean"][t] = np.where(n_aware > 0, trust_sum / n_aware, np.nan)
         d["social_capital"][t] = trust_sum

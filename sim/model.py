@@ -22,7 +22,7 @@ from mesa.agentset import AgentSet
 from scipy.optimize import brentq
 from scipy.stats import beta as beta_dist
 
-from sim import measures
+from sim import kernels, measures
 from sim.agents import Business, Customer
 from sim.measures import CHANNELS
 from sim.network import build_network
@@ -70,20 +70,6 @@ def values_weight_beta(share: float, concentration: float) -> tuple[float, float
     return mean * concentration, (1 - mean) * concentration
 
 
-def logit_choice(utility: np.ndarray, allowed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One multinomial-logit choice per row: column j with probability exp(U_j) / sum of exp(U).
-
-    Drawn by inverse CDF with one uniform per row (cheaper than a Gumbel draw per option);
-    options not ``allowed`` have probability 0. Every row must allow at least one option.
-    """
-    u = np.where(allowed, utility, -np.inf)
-    u -= u.max(axis=1, keepdims=True)
-    weight = np.exp(u, out=u)
-    cum = np.cumsum(weight, axis=1, out=weight)
-    draw = rng.random(len(cum)) * cum[:, -1]
-    return (cum > draw[:, None]).argmax(axis=1)
-
-
 class CommunityModel(mesa.Model):
     """A town of customers and small businesses, one step per week.
 
@@ -129,8 +115,10 @@ class CommunityModel(mesa.Model):
         self._strategy_objects = self._build_strategies(data, strategies or {})
         self._build_businesses(data)
         self._customer_agents: AgentSet | None = None
-        self.scored_active: np.ndarray | None = None
-        """Customers x businesses: the score of each active customer, -1 elsewhere (set weekly)."""
+        self.standing: dict[str, np.ndarray] | None = None
+        """This week's active customers, promoters, detractors and lapses per business (stage 5)."""
+        self.trust_held = np.zeros(self.n_businesses)
+        """Trust held by each business's aware customers at the end of the week (after fading)."""
         self.recorder = measures.Recorder(self)
 
     # ------------------------------------------------------------------ construction
@@ -154,6 +142,8 @@ class CommunityModel(mesa.Model):
         self.price_sensitivity = (pop["price_sensitivity_mean"] * rng.lognormal(-(ps**2) / 2, ps, n)).astype(
             np.float32
         )
+        self.price_weight = self.price_sensitivity * (pop["budget_mean"] / self.budget)
+        """Weight of price in each customer's choice: sensitivity scaled by budget_mean / budget."""
         a, b = values_weight_beta(pop["values_weight_share"], pop["values_weight_concentration"])
         self.values_weight = rng.beta(a, b, n).astype(np.float32)
         freq = np.array([self.categories[c]["frequency"] for c in self.category_names], dtype=np.float32)
@@ -446,7 +436,8 @@ class CommunityModel(mesa.Model):
         5. Word of mouth: promoters recommend, detractors warn, along weighted ties.
         6. Partner referrals between businesses; partnerships follow reciprocity.
         7. Accounting: revenue, costs, cash; closures.
-        8. Measures.
+        8. Forgetting: all trust fades towards a stranger's.
+        9. Measures.
         """
         self.week += 1
         self._apply_shocks()
@@ -456,6 +447,7 @@ class CommunityModel(mesa.Model):
         self._word_of_mouth()
         referred = self._partner_referrals(buys)
         money = self._accounting(buys)
+        self._forgetting()
         self.recorder.record(buys, money, referred)
 
     def run(self, weeks: int | None = None) -> None:
@@ -535,98 +527,76 @@ class CommunityModel(mesa.Model):
         if not reach.any():
             z = np.zeros(0, dtype=np.int64)
             return z, z
-        u = self._contact_u
-        candidates = np.flatnonzero(u < reach.max())
-        rows, cols = [], []
-        for b in np.flatnonzero(reach > 0):
-            hit = candidates[u[candidates] < reach[b]]
-            rows.append(hit)
-            cols.append(np.full(len(hit), b))
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
-        if self._heard is not None and len(self._heard[0]):
-            hr, hc, hv = self._heard
-            nb = self.n_businesses
-            heard_keys = hr.astype(np.int64) * nb + hc  # sorted (row-major)
-            keys = rows.astype(np.int64) * nb + cols
-            pos = np.minimum(np.searchsorted(heard_keys, keys), len(heard_keys) - 1)
-            keep = heard_keys[pos] != keys
-            ur = u[hr]
-            shifted = (ur >= hv) & (ur < hv + reach[hc])
-            rows = np.concatenate([rows[keep], hr[shifted]])
-            cols = np.concatenate([cols[keep], hc[shifted]])
-        return rows, cols
+        if self._heard is None:
+            z = np.zeros(0, dtype=np.int64)
+            heard = (z, z, np.zeros(0, dtype=np.float32))
+        else:
+            heard = self._heard
+        return kernels.ad_contacts(self._contact_u, reach.astype(np.float64), *heard)
 
     def _contact(self, rows: np.ndarray, cols: np.ndarray, channel: int, trust_gain: float) -> None:
         """Make customers aware of businesses (recording the first channel) and add trust."""
         if len(rows) == 0:
             return
-        first = self.contact[rows, cols] == UNAWARE
-        self.contact[rows[first], cols[first]] = channel
-        self.contact_counts[:, channel] += np.bincount(cols[first], minlength=self.n_businesses)
-        t = self.trust[rows, cols]
-        self.trust[rows, cols] = t + np.float32(trust_gain) * (1.0 - t)
+        first = np.zeros(self.n_businesses, dtype=np.int64)
+        kernels.contact(
+            np.asarray(rows, dtype=np.int64),
+            np.asarray(cols, dtype=np.int64),
+            np.int8(channel),
+            float(trust_gain),
+            self.contact,
+            self.trust,
+            first,
+        )
+        self.contact_counts[:, channel] += first
 
     # 3 ----------------------------------------------------------------------------------
     def _purchases(self) -> dict[str, np.ndarray]:
         """Who buys from whom this week, at what price (arrays of equal length)."""
         beh = self.beh
         rng_need = self.rngs["needs"]
-        n = self.n_customers
         out_c, out_b = [], []
+        per_category = np.zeros(self.n_categories, dtype=np.int64)
         cut_total = np.zeros(self.n_businesses, dtype=np.int64)
-        budget_scale = self.config.data["population"]["budget_mean"] / self.budget
+        first = np.zeros(self.n_businesses, dtype=np.int64)
+        quality_part = beh["quality_weight"] * self.quality
+        price_ratio = self.price / self.usual_price
         for k in range(self.n_categories):
             rng_choice, rng_cut, rng_walk, _ = self._category_streams(k)
             shops = np.flatnonzero(self.alive & (self.business_category == k))
-            draws = rng_need.random(n, dtype=np.float32)
-            if len(shops) == 0:
-                continue
-            needers = np.flatnonzero(draws < self.need_frequency[:, k])
-            if len(needers) == 0:
-                continue
-            known = self.contact[np.ix_(needers, shops)] != UNAWARE
-            knows_any = known.any(axis=1)
-            # Walk-ins: a customer who knows no open shop may walk into one, nearby first.
-            strangers = needers[~knows_any]
-            walkers = strangers[rng_walk.random(len(strangers)) < self.eco["walk_in"]]
-            if len(walkers):
-                local = self.business_hood[shops][None, :] == self.neighbourhood[walkers][:, None]
-                weights = local + 0.1
-                pick = (
-                    weights.cumsum(axis=1) / weights.sum(axis=1, keepdims=True)
-                    > rng_walk.random(len(walkers))[:, None]
-                ).argmax(axis=1)
-                chosen = shops[pick]
-                self._contact(walkers, chosen, WALK_IN, 0.0)
-                out_c.append(walkers)
-                out_b.append(chosen)
-            buyers = needers[knows_any]
-            if len(buyers) == 0:
-                continue
-            known = known[knows_any]
-            price = self.price[shops] / self.usual_price[shops]
-            util = (
-                beh["quality_weight"] * self.quality[shops][None, :]
-                - (self.price_sensitivity[buyers] * budget_scale[buyers])[:, None] * price[None, :]
-                + beh["trust_weight"]
-                * self.values_weight[buyers][:, None]
-                * self.trust[np.ix_(buyers, shops)]
-                + beh["habit_weight"] * (self.patron[buyers, k][:, None] == shops[None, :])
+            customers, chosen = kernels.shop(
+                shops,
+                self.need_frequency[:, k],
+                rng_need,
+                rng_choice,
+                rng_cut,
+                rng_walk,
+                float(self.eco["walk_in"]),
+                float(self.demand_index),
+                float(beh["trust_resilience"]),
+                self.contact,
+                self.trust,
+                self.patron[:, k],
+                quality_part[shops],
+                price_ratio[shops],
+                self.price_weight,
+                self.values_weight,
+                float(beh["trust_weight"]),
+                float(beh["habit_weight"]),
+                self.business_hood[shops],
+                self.neighbourhood,
+                np.int8(WALK_IN),
+                first,
+                cut_total,
             )
-            pick = logit_choice(util, known, rng_choice)
-            chosen = shops[pick]
-            if self.demand_index < 1.0:
-                t = self.trust[buyers, chosen]
-                p_cut = (1.0 - self.demand_index) * (1.0 - beh["trust_resilience"] * t)
-                cut = rng_cut.random(len(buyers)) < p_cut
-                cut_total += np.bincount(chosen[cut], minlength=self.n_businesses)
-                buyers, chosen = buyers[~cut], chosen[~cut]
-            out_c.append(buyers)
+            out_c.append(customers)
             out_b.append(chosen)
+            per_category[k] = len(customers)
+        self.contact_counts[:, WALK_IN] += first
         c = np.concatenate(out_c) if out_c else np.zeros(0, dtype=np.int64)
         b = np.concatenate(out_b) if out_b else np.zeros(0, dtype=np.int64)
         self.cut_backs = cut_total
-        return {"customer": c, "business": b, "price": self.price[b]}
+        return {"customer": c, "business": b, "price": self.price[b], "per_category": per_category}
 
     def _category_streams(self, k: int) -> tuple[np.random.Generator, ...]:
         """Choice, cut-back, walk-in and experience streams of one category (they do not shift each other)."""
@@ -644,48 +614,51 @@ class CommunityModel(mesa.Model):
         self.new_by_channel = np.zeros((self.n_businesses, len(CHANNELS) + 1), dtype=np.int64)
         if len(c) == 0:
             return
-        returning = self.first_purchase[c, b] >= 0
-        personal = np.array([s.personalisation for s in self.business_strategy])[b]
-        over_price = np.maximum(0.0, buys["price"] / self.usual_price[b] - 1.0)
         noise = np.zeros(len(c))
         if beh["experience_noise"]:
-            cats = self.business_category[b]
-            for k in np.unique(cats):  # one stream per category, so categories do not shift each other
-                where = np.flatnonzero(cats == k)
-                noise[where] = self._category_streams(k)[3].normal(0.0, beh["experience_noise"], len(where))
-        e = np.clip(
-            self.quality[b]
-            + beh["personalisation_gain"] * personal * returning
-            - beh["price_disappointment"] * over_price
-            + noise,
-            0.0,
-            1.0,
-        ).astype(np.float32)
-        t = self.trust[c, b]
-        rate = np.where(e > t, beh["trust_up"], beh["trust_down"]).astype(np.float32)
-        t = t + rate * (e - t)
-        self.trust[c, b] = t
-        self.satisfaction[c, b] = e
-        w = beh["score_trust_weight"]
-        self.score[c, b] = np.clip(np.rint(10.0 * ((1 - w) * e + w * t)), 0, 10).astype(np.int8)
-        # First purchases: attribute the channel. A recommendation heard within the referral
-        # window is a referral when a strong tie (friend, neighbour) made it and word of mouth
-        # when a weak tie (acquaintance) did; otherwise the channel of first contact counts.
-        first = ~returning
-        fc, fb = c[first], b[first]
-        recent = self.last_recommendation[fc, fb]
-        recommended = (recent >= 0) & (self.week - recent <= beh["referral_window"])
-        by_weak = self.recommended_by_weak_tie[fc, fb]
-        channel = np.where(recommended, np.where(by_weak, WORD_OF_MOUTH, REFERRAL), self.contact[fc, fb])
-        self.acquired[fc, fb] = channel
+            # One stream per category, so categories do not shift each other; purchases come
+            # grouped by category (see _purchases).
+            start = 0
+            for k, count in enumerate(buys["per_category"]):
+                if count:
+                    noise[start : start + count] = self._category_streams(k)[3].normal(
+                        0.0, beh["experience_noise"], count
+                    )
+                    start += count
+        channel = kernels.experience(
+            np.asarray(c, dtype=np.int64),
+            np.asarray(b, dtype=np.int64),
+            noise,
+            self.week,
+            self.quality,
+            np.array([s.personalisation for s in self.business_strategy], dtype=np.float64),
+            self.price / self.usual_price,
+            float(beh["personalisation_gain"]),
+            float(beh["price_disappointment"]),
+            float(beh["trust_up"]),
+            float(beh["trust_down"]),
+            float(beh["score_trust_weight"]),
+            int(beh["referral_window"]),
+            self.trust,
+            self.satisfaction,
+            self.score,
+            self.first_purchase,
+            self.last_purchase,
+            self.last_recommendation,
+            self.recommended_by_weak_tie,
+            self.contact,
+            self.acquired,
+            self.patron,
+            self.business_category,
+            np.int8(WORD_OF_MOUTH),
+            np.int8(REFERRAL),
+        )
+        first = channel > 0
         nb = self.n_businesses
         self.new_by_channel = np.bincount(
-            fb * (len(CHANNELS) + 1) + channel, minlength=nb * (len(CHANNELS) + 1)
+            b[first] * (len(CHANNELS) + 1) + channel[first], minlength=nb * (len(CHANNELS) + 1)
         ).reshape(nb, -1)
         self.customers_won += self.new_by_channel.sum(axis=1)
-        self.first_purchase[fc, fb] = self.week
-        self.last_purchase[c, b] = self.week
-        self.patron[c, self.business_category[b]] = b
 
     # 5 ----------------------------------------------------------------------------------
     @property
@@ -698,21 +671,32 @@ class CommunityModel(mesa.Model):
         weeks = self.eco["active_window"] / np.maximum(freq * scale, 1e-9)
         return np.clip(np.ceil(weeks), 4, 32000).astype(np.int64)
 
+    def _active_threshold(self) -> np.ndarray:
+        """Per business: a customer is active when their last purchase week exceeds this.
+
+        Never bought is -1, and a closed business gets a threshold nobody passes.
+        """
+        threshold = np.maximum(self.week - self.churn_window, -1)
+        return np.where(self.alive, threshold, np.iinfo(np.int16).max).astype(np.int16)
+
     def active_mask(self) -> np.ndarray:
         """Customer x business: bought within the business's churn window, and it is open."""
-        # One comparison: never bought is -1, and a closed business gets a threshold none passes.
-        threshold = np.maximum(self.week - self.churn_window, -1)
-        threshold = np.where(self.alive, threshold, np.iinfo(np.int16).max).astype(np.int16)
-        return self.last_purchase > threshold[None, :]
+        return self.last_purchase > self._active_threshold()[None, :]
 
     def _word_of_mouth(self) -> None:
         beh = self.beh
         n = self.n_customers
-        # Scores of active customers (-1 elsewhere): one pass, reused by the measures.
-        scored = np.where(self.active_mask(), self.score, np.int8(-1))
-        self.scored_active = scored
-        promoters = scored >= 9
-        detractors = (scored >= 0) & (scored <= 6)
+        threshold = self._active_threshold()
+        lapsed = (self.week - self.churn_window).astype(np.int16)  # a last purchase then lapses now
+        active, promoters, detractors, churned, p_ptr, p_biz, d_ptr, d_biz = kernels.standing(
+            self.last_purchase, self.score, threshold, lapsed
+        )
+        self.standing = {
+            "active": active,
+            "promoters": promoters,
+            "detractors": detractors,
+            "churned": churned,
+        }
         u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
         tie_u = self.rngs["tie_kind"].random(n)
         warn_u = self.rngs["warnings"].random(n)
@@ -723,30 +707,38 @@ class CommunityModel(mesa.Model):
             # week's ads, see _ad_contacts) are looked at: u < q + the largest ad reach.
             reach_max = float(self._ad_reach_if_open().max(initial=0.0))
             listen = np.flatnonzero(u < min(1.0, q) + reach_max)
-            hr, hc, x = self.network.spread(promoters, listen)
-            hv = np.minimum(np.float32(1.0), np.float32(q) * x)
-            keep = u[hr] < hv + reach_max
-            hr, hc, hv = hr[keep], hc[keep], hv[keep]
+            hr, hc, hv, weak_share = self.network.hear(
+                listen, p_ptr, p_biz, self.n_businesses, u, q, margin=reach_max
+            )
             hit = (u[hr] < hv) & self.alive[hc]
             rows, cols = hr[hit], hc[hit]
             self._contact(rows, cols, WORD_OF_MOUTH, beh["word_of_mouth_trust"])
             self.last_recommendation[rows, cols] = self.week
-            # Which kind of tie carried it (drawn in proportion to the weak ties' share) matters
-            # only to attribute a first purchase, so only non-customers' draws are looked at.
+            # Which kind of tie carried it (drawn in proportion to the weak ties' share of the
+            # exposure) matters only to attribute a first purchase: only non-customers' pairs.
             new = self.first_purchase[rows, cols] < 0
             rn, cn = rows[new], cols[new]
-            self.recommended_by_weak_tie[rn, cn] = tie_u[rn] < self.network.weak_share(rn, cn, promoters)
+            self.recommended_by_weak_tie[rn, cn] = tie_u[rn] < weak_share[hit][new]
             self._heard = (hr, hc, hv)
         self._contact_u = u
         if q_neg > 0 and detractors.any():
-            wr, wc, x = self.network.spread(detractors, np.flatnonzero(warn_u < q_neg))
-            hit = warn_u[wr] < q_neg * x
-            self.trust[wr[hit], wc[hit]] *= np.float32(1.0 - beh["warning_trust_loss"])
-        # Trust fades back towards a stranger's without contact.
-        f = np.float32(beh["forgetting"])
+            wr, wc, _, _ = self.network.hear(
+                np.flatnonzero(warn_u < q_neg), d_ptr, d_biz, self.n_businesses, warn_u, q_neg
+            )
+            self.trust[wr, wc] *= np.float32(1.0 - beh["warning_trust_loss"])
+
+    def _forgetting(self) -> None:
+        """Stage 8: trust fades back towards a stranger's by ``forgetting`` per week.
+
+        The same pass sums the trust each business's aware customers hold (a measure).
+        """
+        f = float(self.beh["forgetting"])
         if f > 0:
-            self.trust *= np.float32(1.0) - f  # in place: no temporary of customers x businesses
-            self.trust += f * np.float32(beh["initial_trust"])
+            self.trust_held = kernels.fade_and_sum(
+                self.trust, self.contact, f, float(self.beh["initial_trust"])
+            )
+        else:
+            self.trust_held = kernels.trust_sum(self.trust, self.contact)
 
     # 6 ----------------------------------------------------------------------------------
     def _partner_referrals(self, buys: dict[str, np.ndarray]) -> np.ndarray:
@@ -759,20 +751,26 @@ class CommunityModel(mesa.Model):
         if eligible.any():
             order = np.argsort(buys["business"], kind="stable")
             starts = np.searchsorted(buys["business"][order], np.arange(nb + 1))
+            first = np.zeros(nb, dtype=np.int64)
             for b in np.flatnonzero(eligible.any(axis=1) & (rates > 0) & (served > 0)):
-                customers = buys["customer"][order[starts[b] : starts[b + 1]]]
-                for c in np.flatnonzero(eligible[b]):
-                    p = rates[b] * self.partner_willingness[b, c]
-                    if p <= 0:
-                        continue
-                    sent = customers[self._partner_stream(b).random(len(customers)) < p]
-                    if len(sent) == 0:
-                        continue
-                    given[b, c] = len(sent)
-                    self._contact(sent, np.full(len(sent), c), PARTNER, 0.0)
-                    t_b, t_c = self.trust[sent, b], self.trust[sent, c]
-                    passed = np.float32(self.beh["partner_trust"]) * t_b
-                    self.trust[sent, c] = np.maximum(t_c, passed)
+                partners = np.flatnonzero(eligible[b])
+                chances = rates[b] * self.partner_willingness[b, partners]
+                partners, chances = partners[chances > 0], chances[chances > 0]
+                if len(partners) == 0:
+                    continue
+                given[b, partners] = kernels.refer(
+                    buys["customer"][order[starts[b] : starts[b + 1]]],
+                    b,
+                    partners,
+                    chances,
+                    self._partner_stream(b),
+                    float(self.beh["partner_trust"]),
+                    np.int8(PARTNER),
+                    self.contact,
+                    self.trust,
+                    first,
+                )
+            self.contact_counts[:, PARTNER] += first
         # Reciprocity: each business compares a partner's referral rate with its own.
         lr = self.beh["partner_learning"]
         self._served_ewma += 0.1 * (served - self._served_ewma)
@@ -809,7 +807,10 @@ class CommunityModel(mesa.Model):
         if len(b):
             margin = buys["price"] - self.unit_cost[b] * self.usual_price[b] * self.cost_index
             ch = self.acquired[buys["customer"], b]
-            np.add.at(self.margin_by_channel, (b, ch), margin)
+            width = self.margin_by_channel.shape[1]
+            self.margin_by_channel += np.bincount(
+                b * width + ch, weights=margin, minlength=nb * width
+            ).reshape(nb, width)
         below = self.alive & (self.cash < -self.credit_line)
         self.weeks_below = np.where(below, self.weeks_below + 1, 0)
         for i in np.flatnonzero(self.weeks_below >= self.eco["closure_weeks"]):
@@ -834,7 +835,5 @@ class CommunityModel(mesa.Model):
         self.alive[b] = False
         self.closed_week[b] = self.week
         self.exit_reason[b] = reason
-        if self.scored_active is not None and self.scored_active.shape[1] > b:
-            self.scored_active[:, b] = -1  # its customers are no longer active customers
         k = self.business_category[b]
         self.patron[self.patron[:, k] == b, k] = -1

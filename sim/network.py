@@ -3,7 +3,7 @@
 Ties are *strong* (within a neighbourhood: family, neighbours) or *weak* (long range:
 acquaintances across town). Word of mouth reaches a listener in proportion to the share of their
 tie strength held by promoters, so the network is kept as a row-normalised sparse matrix ``W``
-(listener x teller) and one sparse product per week spreads all recommendations at once.
+(listener x teller, CSR) whose rows are walked once a week for the customers who listen.
 
 Every generator draws from the numpy generator it is given (the model's ``network`` stream);
 the scale-free one hands networkx a seed taken from that generator.
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+
+from sim import kernels
 
 
 @dataclass
@@ -49,72 +51,61 @@ class SocialNetwork:
         """Number of undirected ties."""
         return len(self.sources) if self.weights is not None else self.n * (self.n - 1) // 2
 
-    def spread(
-        self, signal: np.ndarray, listeners: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Share of each listener's tie strength held by tellers with a signal, per business.
+    def hear(
+        self,
+        listeners: np.ndarray,
+        tell_ptr: np.ndarray,
+        tell_biz: np.ndarray,
+        businesses: int,
+        u: np.ndarray,
+        q: float,
+        margin: float = 0.0,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Who hears about which business from the customers telling about it.
+
+        Listener i's exposure x_ib is the share of their tie strength held by customers telling
+        about b (on complete mixing, the share of *other* customers); they hear with chance
+        h_ib = min(1, q x_ib), that is when their uniform draw ``u[i]`` is below it.
 
         Args:
-            signal: customers x businesses (bool), True where a customer tells about a business.
-            listeners: sorted customer ids to report on (default: everyone).
+            listeners: sorted customer ids to consider.
+            tell_ptr: who tells about what, as CSR: customer j tells about the businesses
+                ``tell_biz[tell_ptr[j]:tell_ptr[j + 1]]``.
+            tell_biz: business ids (see ``tell_ptr``).
+            businesses: number of businesses.
+            u: each customer's uniform draw this week.
+            q: chance of hearing per unit of exposure.
+            margin: also return pairs with ``h_ib <= u_i < h_ib + margin``.
 
         Returns:
-            ``(listener, business, exposure)`` for every pair with exposure > 0, in row-major
-            order; exposure is in [0, 1], on complete mixing the share of *other* customers
-            sending the signal.
+            ``(listener, business, h, weak)`` for the pairs with exposure > 0 and
+            ``u_i < h_ib + margin``, listener by listener; ``weak`` is the share of the exposure
+            carried by weak ties.
         """
-        everyone = listeners is None or len(listeners) == self.n
+        listeners = np.asarray(listeners, dtype=np.int64)
         if self.weights is None:
-            s = np.asarray(signal, dtype=np.float32)
-            if everyone:
-                x = (s.sum(axis=0, keepdims=True) - s) / np.float32(max(self.n - 1, 1))
-                r, c = np.nonzero(x)
-                return r, c, x[r, c]
+            tellers = np.repeat(np.arange(self.n), np.diff(tell_ptr))
+            s = np.zeros((self.n, businesses), dtype=np.float32)
+            s[tellers, tell_biz] = 1.0
             x = (s.sum(axis=0, keepdims=True) - s[listeners]) / np.float32(max(self.n - 1, 1))
-            r, c = np.nonzero(x)
-            return listeners[r], c, x[r, c]
-        small = signal.size <= 4_000_000  # a dense copy of the signal is cheap
-        if small and not everyone and len(listeners) <= self.n // 2:
-            # Few listeners: multiply only their rows.
-            x = self.weights[listeners] @ np.asarray(signal, dtype=np.float32)
-            r, cols = np.nonzero(x)
-            return listeners[r].astype(np.int64), cols.astype(np.int64), x[r, cols]
-        if np.count_nonzero(signal) < 0.05 * signal.size:
-            # Few tellers: a sparse product costs ties x tellers, not ties x businesses.
-            e = self.weights @ sp.csr_matrix(signal, dtype=np.float32)
-            e.sort_indices()
-            coo = e.tocoo()
-            rows, cols, vals = coo.row, coo.col, coo.data
-        else:
-            x = self.weights @ np.asarray(signal, dtype=np.float32)
-            rows, cols = np.nonzero(x)
-            vals = x[rows, cols]
-        keep = vals > 0
-        if not everyone:
-            wanted = np.zeros(self.n, dtype=bool)
-            wanted[listeners] = True
-            keep &= wanted[rows]
-        return rows[keep].astype(np.int64), cols[keep].astype(np.int64), vals[keep]
-
-    def weak_share(self, listeners: np.ndarray, businesses: np.ndarray, signal: np.ndarray) -> np.ndarray:
-        """For (listener, business) pairs: the share of the listener's exposure carried by weak ties.
-
-        Only the pairs asked about are computed (one pass over each listener's ties), so asking
-        for the few who heard something this week is cheap.
-        """
-        if self.weights is None or self.weak_entry is None or len(listeners) == 0:
-            return np.zeros(len(listeners))
-        indptr, indices, data = self.weights.indptr, self.weights.indices, self.weights.data
-        lo, hi = indptr[listeners], indptr[listeners + 1]
-        lens = hi - lo
-        pair = np.repeat(np.arange(len(listeners)), lens)
-        offsets = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-        entry = np.repeat(lo, lens) + offsets
-        told = signal[indices[entry], businesses[pair]]
-        w = data[entry] * told
-        total = np.bincount(pair, weights=w, minlength=len(listeners))
-        weak = np.bincount(pair, weights=w * self.weak_entry[entry], minlength=len(listeners))
-        return np.divide(weak, total, out=np.zeros_like(weak), where=total > 0)
+            h = np.minimum(np.float32(1.0), np.float32(q) * x)
+            r, c = np.nonzero((x > 0) & (u[listeners][:, None] < h + margin))
+            h = h[r, c]
+            return listeners[r], c.astype(np.int64), h, np.zeros_like(h)
+        w = self.weights
+        return kernels.hear(
+            w.indptr,
+            w.indices,
+            w.data,
+            self.weak_entry,
+            listeners,
+            tell_ptr,
+            tell_biz,
+            businesses,
+            u,
+            float(q),
+            float(margin),
+        )
 
     def to_networkx(self) -> nx.Graph:
         """The network as a networkx graph (for the dashboard's town view and for users)."""

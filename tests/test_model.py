@@ -412,12 +412,22 @@ def test_a_town_of_one_or_two_customers_runs(customers):
 
 
 def test_logit_choice_matches_the_logit_probabilities():
-    from sim.model import logit_choice
+    """The purchase rule (kernels.shop) picks known shop b with probability exp(U_b) / sum exp(U)."""
+    from sim import kernels
 
-    rng = np.random.default_rng(0)
-    utility = np.tile(np.array([0.0, 1.0, 2.0, 5.0]), (200_000, 1))
-    allowed = np.tile(np.array([True, True, True, False]), (200_000, 1))
-    picks = logit_choice(utility, allowed, rng)
+    n, shops = 200_000, np.arange(4)
+    contact = np.zeros((n, 4), dtype=np.int8)
+    contact[:, :3] = 1  # the fourth shop (best on paper) is unknown to everyone
+    trust = np.zeros((n, 4), dtype=np.float32)
+    first, cut = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
+    rngs = [np.random.default_rng(i) for i in range(4)]
+    customers, picks = kernels.shop(
+        shops, np.ones(n, dtype=np.float32), *rngs, 0.0, 1.0, 0.0, contact, trust,
+        np.full(n, -1, dtype=np.int32), np.array([0.0, 1.0, 2.0, 5.0]), np.ones(4),
+        np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32), 0.0, 0.0,
+        np.zeros(4, dtype=np.int32), np.zeros(n, dtype=np.int32), np.int8(6), first, cut,
+    )  # fmt: skip
+    assert len(customers) == n  # everyone had a need and knew a shop
     expected = np.exp([0.0, 1.0, 2.0]) / np.exp([0.0, 1.0, 2.0]).sum()
     shares = np.bincount(picks, minlength=4) / len(picks)
     assert shares[3] == 0

@@ -1,0 +1,478 @@
+"""Compiled loops for the weekly rules that touch every customer or every tie.
+
+The model keeps its state in customers x businesses arrays. Written with numpy, each rule makes
+several full passes over them and allocates temporaries as large as the state; at a million
+customers and fifty businesses each pass costs a tenth of a second, and at ten thousand
+customers the week is dominated by the cost of calling numpy a few hundred times. These loops
+(numba, compiled on first use and cached on disk) do one pass where numpy needs several.
+
+Each function is a plain loop that states one rule of docs/ODD.md; the model decides *when* it
+runs and draws every random number (from its named streams) before calling in, so the kernels
+themselves are deterministic and hold no random state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_JIT = {"cache": True, "nogil": True}
+
+
+@njit(**_JIT)
+def standing(last_purchase, score, threshold, lapsed):  # pragma: no cover - compiled
+    """Active customers, promoters, detractors and lapses per business: one pass (ODD 7.5, 8).
+
+    A pair is active when the customer last bought after the business's ``threshold`` week
+    (-1 never bought; a closed business has a threshold nobody passes). Promoters are active
+    customers scoring 9-10, detractors 0-6. A pair lapses (churns) this week when its last
+    purchase was in week ``lapsed[b]`` (>= 1).
+
+    Returns:
+        (active, promoters, detractors, churned) counts per business, then who promotes which
+        business and who warns about which, each as a CSR list (row pointer per customer,
+        businesses).
+    """
+    n, nb = last_purchase.shape
+    active = np.zeros(nb, np.int64)
+    promoters = np.zeros(nb, np.int64)
+    detractors = np.zeros(nb, np.int64)
+    churned = np.zeros(nb, np.int64)
+    p_ptr = np.zeros(n + 1, np.int64)
+    d_ptr = np.zeros(n + 1, np.int64)
+    lapsed = lapsed.copy()
+    for b in range(nb):
+        if lapsed[b] < 1:
+            lapsed[b] = -2  # nothing lapses: no purchase week matches
+    for i in range(n):  # count (branch-free, so the loop vectorises)
+        n_p, n_d = 0, 0
+        for b in range(nb):
+            last = last_purchase[i, b]
+            s = score[i, b]
+            is_active = last > threshold[b]
+            is_p = is_active & (s >= 9)
+            is_d = is_active & (s >= 0) & (s <= 6)
+            active[b] += is_active
+            promoters[b] += is_p
+            detractors[b] += is_d
+            churned[b] += last == lapsed[b]
+            n_p += is_p
+            n_d += is_d
+        p_ptr[i + 1] = p_ptr[i] + n_p
+        d_ptr[i + 1] = d_ptr[i] + n_d
+    p_biz = np.empty(p_ptr[n], np.int32)
+    d_biz = np.empty(d_ptr[n], np.int32)
+    for i in range(n):  # list, only for customers who tell anything
+        k_p, k_d = p_ptr[i], d_ptr[i]
+        if k_p == p_ptr[i + 1] and k_d == d_ptr[i + 1]:
+            continue
+        for b in range(nb):
+            if last_purchase[i, b] > threshold[b]:
+                s = score[i, b]
+                if s >= 9:
+                    p_biz[k_p] = b
+                    k_p += 1
+                elif 0 <= s <= 6:
+                    d_biz[k_d] = b
+                    k_d += 1
+    return active, promoters, detractors, churned, p_ptr, p_biz, d_ptr, d_biz
+
+
+@njit(**_JIT)
+def fade_and_sum(trust, contact, forgetting, initial):  # pragma: no cover - compiled
+    """Fade all trust towards ``initial`` by ``forgetting`` (in place); sum it over aware pairs.
+
+    Returns the trust held by each business's aware customers (float64), after fading.
+    """
+    n, nb = trust.shape
+    keep = np.float32(1.0) - np.float32(forgetting)
+    add = np.float32(forgetting) * np.float32(initial)
+    total = np.zeros(nb, np.float64)
+    for i in range(n):
+        for b in range(nb):
+            t = trust[i, b] * keep + add
+            trust[i, b] = t
+            if contact[i, b] > 0:
+                total[b] += t
+    return total
+
+
+@njit(**_JIT)
+def trust_sum(trust, contact):  # pragma: no cover - compiled
+    """Trust held by each business's aware customers (float64)."""
+    n, nb = trust.shape
+    total = np.zeros(nb, np.float64)
+    for i in range(n):
+        for b in range(nb):
+            if contact[i, b] > 0:
+                total[b] += trust[i, b]
+    return total
+
+
+@njit(**_JIT)
+def hear(
+    indptr, indices, weights, weak_entry, listeners, tell_ptr, tell_biz, nb, u, q, margin
+):  # pragma: no cover - compiled
+    """Who hears from tellers about which business, along their ties (ODD 7.5).
+
+    Customer j tells about the businesses ``tell_biz[tell_ptr[j]:tell_ptr[j + 1]]``. Listener
+    i's exposure x_ib is the sum of the row-normalised tie weights W_ij of i's tellers of b, in
+    tie order (float32); the chance of hearing is h_ib = min(1, q x_ib). With the listener's
+    uniform ``u[i]``, a pair is returned when u_i < h_ib + ``margin`` (``margin`` = 0: the pairs
+    that hear; > 0: also those whose draw lies just above, which the ads use, ODD 7.2).
+
+    Returns:
+        (listener, business, h, weak share), listener by listener; weak share is the part of
+        the exposure carried by weak ties.
+    """
+    cap = 0  # an upper bound on the pairs returned, so the outputs never grow
+    for i in listeners:
+        told = 0
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            told += tell_ptr[j + 1] - tell_ptr[j]
+        cap += min(told, nb)
+    rows = np.empty(cap, np.int64)
+    cols = np.empty(cap, np.int64)
+    chance = np.empty(cap, np.float32)
+    weak = np.empty(cap, np.float32)
+    x = np.zeros(nb, np.float32)
+    xw = np.zeros(nb, np.float32)
+    touched = np.zeros(nb, np.bool_)
+    heard = np.empty(nb, np.int64)  # businesses touched for this listener, in first-touch order
+    one = np.float32(1.0)
+    q32 = np.float32(q)
+    m = 0
+    for i in listeners:
+        n_heard = 0
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            lo, hi = tell_ptr[j], tell_ptr[j + 1]
+            if lo == hi:
+                continue
+            w = weights[e]
+            w_weak = w if weak_entry[e] else np.float32(0.0)
+            for k in range(lo, hi):
+                b = tell_biz[k]
+                x[b] += w
+                xw[b] += w_weak
+                if not touched[b]:
+                    touched[b] = True
+                    heard[n_heard] = b
+                    n_heard += 1
+        if n_heard == 0:
+            continue
+        for t in range(n_heard):
+            b = heard[t]
+            h = min(one, q32 * x[b])
+            if x[b] > 0 and u[i] < h + margin:
+                rows[m] = i
+                cols[m] = b
+                chance[m] = h
+                weak[m] = xw[b] / x[b]
+                m += 1
+            x[b] = 0.0
+            xw[b] = 0.0
+            touched[b] = False
+    return rows[:m], cols[:m], chance[:m], weak[:m]
+
+
+@njit(**_JIT)
+def contact(rows, cols, channel, gain, contact_state, trust, first_contacts):  # pragma: no cover
+    """Make customers aware of businesses and add trust ``gain x (1 - trust)`` (ODD 7.2).
+
+    The first channel is recorded where the customer was not aware yet, and counted per
+    business in ``first_contacts``. Pairs must be distinct.
+    """
+    g = np.float32(gain)
+    one = np.float32(1.0)
+    for k in range(len(rows)):
+        i = rows[k]
+        b = cols[k]
+        if contact_state[i, b] == 0:
+            contact_state[i, b] = channel
+            first_contacts[b] += 1
+        t = trust[i, b]
+        trust[i, b] = t + g * (one - t)
+
+
+@njit(**_JIT)
+def shop(
+    shops,
+    need_frequency,
+    rng_need,
+    rng_choice,
+    rng_cut,
+    rng_walk,
+    walk_in,
+    demand_index,
+    trust_resilience,
+    contact_state,
+    trust,
+    patron,
+    quality_part,
+    price_ratio,
+    price_weight,
+    values_weight,
+    trust_weight,
+    habit_weight,
+    shop_hood,
+    home,
+    walk_in_code,
+    first_contacts,
+    cut_backs,
+):  # pragma: no cover - compiled
+    """One category's purchases this week (ODD 7.3).
+
+    Each customer has a need with probability ``need_frequency``. One who knows none of the open
+    ``shops`` walks into one with probability ``walk_in``, ten times more likely one in their
+    home neighbourhood (it becomes known through channel ``walk_in_code``). One who knows some
+    chooses among them by a multinomial logit with utility U_ib = quality_part_b - price_weight_i
+    x price_ratio_b + trust_weight x values_weight_i x trust_ib + habit_weight x [b is their
+    patron], by inverse CDF. In a downturn (``demand_index`` D < 1) the buyer then cuts back with
+    probability (1 - D) x (1 - trust_resilience x trust in the chosen shop).
+
+    Random draws, stream by stream in this order: a need draw per customer (float32); a walk-in
+    draw per customer who knows no shop, then a pick draw per walker; a choice draw per buyer;
+    a cut-back draw per buyer in a downturn.
+
+    Returns:
+        (customers, shops) of this category's purchases: walk-ins first, then choices.
+    """
+    n = len(need_frequency)
+    draws = rng_need.random(n, dtype=np.float32)
+    if len(shops) == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty
+    needers = np.flatnonzero(draws < need_frequency)
+    ns = len(shops)
+    knows = np.zeros(len(needers), np.bool_)
+    n_buyers = 0
+    for k in range(len(needers)):
+        i = needers[k]
+        for s in shops:
+            if contact_state[i, s] != 0:
+                knows[k] = True
+                n_buyers += 1
+                break
+    # Walk-ins.
+    walkers = np.empty(len(needers) - n_buyers, np.int64)
+    n_walkers = 0
+    for k in range(len(needers)):
+        if not knows[k] and rng_walk.random() < walk_in:
+            walkers[n_walkers] = needers[k]
+            n_walkers += 1
+    customers = np.empty(n_walkers + n_buyers, np.int64)
+    chosen = np.empty(n_walkers + n_buyers, np.int64)
+    for k in range(n_walkers):
+        i = walkers[k]
+        total = 0.0
+        for j in range(ns):
+            total += 1.1 if shop_hood[j] == home[i] else 0.1
+        target = rng_walk.random() * total
+        cum = 0.0
+        pick = ns - 1
+        for j in range(ns):
+            cum += 1.1 if shop_hood[j] == home[i] else 0.1
+            if cum > target:
+                pick = j
+                break
+        b = shops[pick]
+        customers[k] = i
+        chosen[k] = b
+        if contact_state[i, b] == 0:
+            contact_state[i, b] = walk_in_code
+            first_contacts[b] += 1
+    # Choices.
+    u = np.empty(ns, np.float64)
+    m = n_walkers
+    for k in range(len(needers)):
+        if not knows[k]:
+            continue
+        i = needers[k]
+        top = -np.inf
+        for j in range(ns):
+            b = shops[j]
+            if contact_state[i, b] == 0:
+                u[j] = -np.inf
+                continue
+            v = (
+                quality_part[j]
+                - price_weight[i] * price_ratio[j]
+                + trust_weight * values_weight[i] * trust[i, b]
+                + (habit_weight if patron[i] == b else 0.0)
+            )
+            u[j] = v
+            if v > top:
+                top = v
+        total = 0.0
+        for j in range(ns):
+            if u[j] > -np.inf:
+                total += np.exp(u[j] - top)
+            u[j] = total  # cumulative weight
+        target = rng_choice.random() * total
+        pick = ns - 1
+        for j in range(ns):
+            if u[j] > target:
+                pick = j
+                break
+        customers[m] = i
+        chosen[m] = shops[pick]
+        m += 1
+    if demand_index >= 1.0:
+        return customers, chosen
+    # Cut-backs: low-trust customers first.
+    keep = np.ones(len(customers), np.bool_)
+    for k in range(n_walkers, len(customers)):
+        i, b = customers[k], chosen[k]
+        if rng_cut.random() < (1.0 - demand_index) * (1.0 - trust_resilience * trust[i, b]):
+            keep[k] = False
+            cut_backs[b] += 1
+    return customers[keep], chosen[keep]
+
+
+@njit(**_JIT)
+def experience(
+    c,
+    b,
+    noise,
+    week,
+    quality,
+    personalisation,
+    price_ratio,
+    personalisation_gain,
+    price_disappointment,
+    trust_up,
+    trust_down,
+    score_weight,
+    referral_window,
+    trust,
+    satisfaction,
+    score,
+    first_purchase,
+    last_purchase,
+    last_recommendation,
+    by_weak_tie,
+    contact_state,
+    acquired,
+    patron,
+    category,
+    weak_code,
+    strong_code,
+):  # pragma: no cover - compiled
+    """Experience, trust, satisfaction and score after each purchase; first-purchase channels (ODD 7.4).
+
+    Experience e = clip(quality_b + personalisation_gain x personalisation_b x [returning]
+    - price_disappointment x max(0, price_ratio_b - 1) + noise, 0, 1). Trust moves towards e at
+    ``trust_up`` when e is above it and ``trust_down`` otherwise; the score is
+    round(10 x ((1 - w) e + w trust)). A first purchase is attributed to a referral (strong tie)
+    or word of mouth (weak tie) when a recommendation was heard within ``referral_window``
+    weeks, else to the channel of first contact.
+
+    Returns the channel code of each purchase that was a first purchase, 0 for repeat purchases.
+    """
+    channel = np.zeros(len(c), np.int8)
+    up = np.float32(trust_up)
+    down = np.float32(trust_down)
+    w = score_weight
+    for k in range(len(c)):
+        i = c[k]
+        j = b[k]
+        returning = first_purchase[i, j] >= 0
+        x = quality[j] - price_disappointment * max(0.0, price_ratio[j] - 1.0) + noise[k]
+        if returning:
+            x += personalisation_gain * personalisation[j]
+        x = np.float32(min(1.0, max(0.0, x)))
+        t = trust[i, j]
+        rate = up if x > t else down
+        t = t + rate * (x - t)
+        trust[i, j] = t
+        satisfaction[i, j] = x
+        s = np.rint(10.0 * ((1 - w) * x + w * t))
+        score[i, j] = min(10, max(0, int(s)))
+        if not returning:
+            heard = last_recommendation[i, j]
+            if heard >= 0 and week - heard <= referral_window:
+                ch = weak_code if by_weak_tie[i, j] else strong_code
+            else:
+                ch = contact_state[i, j]
+            acquired[i, j] = ch
+            channel[k] = ch
+            first_purchase[i, j] = week
+        last_purchase[i, j] = week
+        patron[i, category[j]] = j
+    return channel
+
+
+@njit(**_JIT)
+def refer(
+    customers, b, partners, chances, rng, partner_trust, channel, contact_state, trust, first_contacts
+):  # pragma: no cover - compiled
+    """Business b sends each customer it served to each partner with that partner's chance (ODD 7.6).
+
+    A customer sent to partner c becomes aware of c (code ``channel`` if first; counted in
+    ``first_contacts``) and their trust in c rises to at least ``partner_trust`` x their trust
+    in b. Draws one uniform per customer per partner, partner by partner, from ``rng``.
+
+    Returns the number of customers sent to each partner.
+    """
+    sent = np.zeros(len(partners), np.int64)
+    pt = np.float32(partner_trust)
+    for m in range(len(partners)):
+        c = partners[m]
+        p = chances[m]
+        for i in customers:
+            if rng.random() < p:
+                sent[m] += 1
+                if contact_state[i, c] == 0:
+                    contact_state[i, c] = channel
+                    first_contacts[c] += 1
+                passed = pt * trust[i, b]
+                if passed > trust[i, c]:
+                    trust[i, c] = passed
+    return sent
+
+
+@njit(**_JIT)
+def ad_contacts(u, reach, heard_rows, heard_cols, heard_chance):  # pragma: no cover - compiled
+    """Customers reached by each business's ads this week (ODD 7.2).
+
+    Customer i is reached by business b when h_ib <= u_i < h_ib + reach_b: ``u`` is the
+    attention draw made at last week's word of mouth and h_ib the chance they then had of
+    hearing about b (the pairs listed in ``heard_*``, row-major; 0 for pairs not listed).
+
+    Returns:
+        (customers, businesses) reached, customer by customer.
+    """
+    nb = len(reach)
+    top = 0.0
+    for b in range(nb):
+        top = max(top, reach[b])
+    # Customers who may be reached: u below the largest reach, or listed as having heard.
+    candidates = np.flatnonzero(u < top)
+    cap = len(candidates) * nb + len(heard_rows)
+    rows = np.empty(cap, np.int64)
+    cols = np.empty(cap, np.int64)
+    h = np.zeros(nb, np.float64)
+    m = 0
+    a, k = 0, 0  # positions in candidates and in the heard list
+    while a < len(candidates) or k < len(heard_rows):
+        if k < len(heard_rows) and (a == len(candidates) or heard_rows[k] <= candidates[a]):
+            i = heard_rows[k]
+        else:
+            i = candidates[a]
+        if a < len(candidates) and candidates[a] == i:
+            a += 1
+        k0 = k
+        while k < len(heard_rows) and heard_rows[k] == i:
+            h[heard_cols[k]] = heard_chance[k]
+            k += 1
+        ui = u[i]
+        for b in range(nb):
+            if reach[b] > 0 and h[b] <= ui < h[b] + reach[b]:
+                rows[m] = i
+                cols[m] = b
+                m += 1
+        for kk in range(k0, k):
+            h[heard_cols[kk]] = 0.0
+    return rows[:m], cols[:m]
