@@ -11,10 +11,12 @@ an agent too. One :meth:`ReferenceModel.step` is one week, activated the usual M
     3-4. purchases and   customers.shuffle_do("step")        needs, walk-ins, logit choice,
          experience                                          downturn cut-backs, experience,
                                                              trust, score, channel attribution
-    5. word of mouth     customers.shuffle_do("listen")      neighbours' promoters/detractors
+    5. word of mouth     customers.shuffle_do("listen")      talk to one tie: its recommendations
+                                                             and warnings
     6. partner referrals businesses.shuffle_do("refer")
     7. accounting        businesses.do("account")            in id order, closures
-    8. measures          businesses.do("record")
+    8. forgetting        customers.do("forget")              trust fades
+    9. measures          businesses.do("record")
 
 The rules are those of ``sim/model.py`` (``CommunityModel``), restated per agent with scalar
 Python arithmetic, and the measures are those of ``sim/measures.py`` that a comparison needs:
@@ -51,11 +53,10 @@ Deliberate differences from the fast engine (``sim/model.py``), which the oracle
   (lifetime value, social return, trust means, margins by channel) are not computed.
 
 Word of mouth follows the fast engine's exact rule rather than a looser "each promoter tells
-each neighbour" reading: a listener hears about business b with probability
-``min(1, q * share of their tie strength held by promoters of b)``, using one attention draw
-per listener and week which next week's ads share (a customer is reached by b's ad when
-``h_b <= u < h_b + reach_b``, ``h_b`` being the chance they had of hearing about b), so first
-contacts by ads and by word of mouth stay mutually exclusive as in the Bass model.
+each neighbour" reading: a customer whose attention draw u is below q talks to one tie, chosen
+in proportion to tie strength (with u / q), and hears about every business it promotes; next
+week's ads reach customers with ``q <= u < q + reach_b``, so first contacts by ads and by word
+of mouth stay mutually exclusive as in the Bass model.
 
 Run from the repository root::
 
@@ -139,7 +140,6 @@ class ReferenceCustomer(FixedAgent):
         self.recommended_by_weak_tie: dict[int, bool] = {}
         self.first_purchase: dict[int, int] = {}
         self.last_purchase: dict[int, int] = {}
-        self.heard: dict[int, float] = {}
         self.attention = rnd.random()
         self.ties: list[tuple[ReferenceCustomer, float, bool]] = []
 
@@ -255,45 +255,48 @@ class ReferenceCustomer(FixedAgent):
 
     # --- stage 5 --------------------------------------------------------------------------
     def listen(self) -> None:
-        """Hear neighbours' recommendations and warnings; trust fades without contact."""
+        """Talk to one tie and hear its recommendations; maybe hear another tie's warnings."""
         m = self.model
         beh = m.beh
         rnd = m.random
-        good: dict[int, float] = {}
-        good_weak: dict[int, float] = {}
-        bad: dict[int, float] = {}
         since = m.active_since
-        for other, share, weak in self.ties:
-            for b, score in other.score.items():
-                if score >= 9 or score <= 6:
-                    if other.last_purchase[b] > since[b]:
-                        if score >= 9:
-                            good[b] = good.get(b, 0.0) + share
-                            if weak:
-                                good_weak[b] = good_weak.get(b, 0.0) + share
-                        else:
-                            bad[b] = bad.get(b, 0.0) + share
         u = rnd.random()
-        q = beh["word_of_mouth"]
-        heard = {}
-        if q > 0:
-            for b, exposure in good.items():
-                h = min(1.0, q * exposure)
-                heard[b] = h
-                if u < h and m.businesses_by_id[b].alive:
-                    # Which kind of tie carried it: in proportion to the weak ties' share.
-                    weak_share = good_weak.get(b, 0.0) / exposure
-                    self.recommended_by_weak_tie[b] = rnd.random() < weak_share
-                    self.make_contact(b, WORD_OF_MOUTH, beh["word_of_mouth_trust"])
-                    self.last_recommendation[b] = m.week
-        self.heard = heard
         self.attention = u
+        q = beh["word_of_mouth"]
+        if u < q:
+            other, weak = self.pick_tie(u / q)
+            if other is not None:
+                for b, score in other.score.items():
+                    if score >= 9 and other.last_purchase[b] > since[b] and m.businesses_by_id[b].alive:
+                        self.make_contact(b, WORD_OF_MOUTH, beh["word_of_mouth_trust"])
+                        self.last_recommendation[b] = m.week
+                        if b not in self.first_purchase:
+                            self.recommended_by_weak_tie[b] = weak
         q = beh["negative_word_of_mouth"]
-        if q > 0:
-            for b, exposure in bad.items():
-                if rnd.random() < min(1.0, q * exposure):
-                    self.trust[b] = self.get_trust(b) * (1.0 - beh["warning_trust_loss"])
-        f = beh["forgetting"]
+        w = rnd.random()
+        if w < q:
+            other, _ = self.pick_tie(w / q)
+            if other is not None:
+                for b, score in other.score.items():
+                    if 0 <= score <= 6 and other.last_purchase[b] > since[b] and m.businesses_by_id[b].alive:
+                        self.trust[b] = self.get_trust(b) * (1.0 - beh["warning_trust_loss"])
+
+    def pick_tie(self, v: float) -> tuple[ReferenceCustomer | None, bool]:
+        """The tie to talk to, chosen in proportion to tie strength with uniform ``v``."""
+        cum = 0.0
+        for other, share, weak in self.ties:
+            cum += share
+            if v < cum:
+                return other, weak
+        if self.ties:
+            return self.ties[-1][0], self.ties[-1][2]
+        return None, False
+
+    # --- stage 8 --------------------------------------------------------------------------
+    def forget(self) -> None:
+        """Trust fades towards a stranger's."""
+        m = self.model
+        f = m.beh["forgetting"]
         if f > 0:
             t0 = m.initial_trust
             for b, t in self.trust.items():
@@ -371,9 +374,9 @@ class ReferenceBusiness(mesa.Agent):
         b = self.index
         reach = min(1.0, self.strategy.ad_budget / (m.eco["ad_cost_per_reach"] * m.n_customers))
         if reach > 0:
+            q = beh["word_of_mouth"]
             for c in m.customer_list:
-                h = c.heard.get(b, 0.0)
-                if h <= c.attention < h + reach:
+                if q <= c.attention < q + reach:
                     c.make_contact(b, AD, beh["ad_trust"])
         intensity = 0.0 if m.lockdown else self.strategy.engagement_intensity(m.week)
         memory = max(self.strategy.consistency_memory, 1)
@@ -607,6 +610,7 @@ class ReferenceModel(mesa.Model):
         self._reciprocity()
         self.businesses.do("account")
         self.businesses.do("maybe_exit")
+        self.customers.do("forget")
         self.businesses.do("record")
 
     def _apply_shocks(self) -> None:

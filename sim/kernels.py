@@ -110,71 +110,108 @@ def trust_sum(trust, contact):  # pragma: no cover - compiled
 
 
 @njit(**_JIT)
-def hear(
-    indptr, indices, weights, weak_entry, listeners, tell_ptr, tell_biz, nb, u, q, margin
-):  # pragma: no cover - compiled
-    """Who hears from tellers about which business, along their ties (ODD 7.5).
+def _pick_tie(i, v, indptr, indices, weights, n):  # pragma: no cover - compiled
+    """The tie customer i talks to, chosen in proportion to tie strength with uniform ``v``.
 
-    Customer j tells about the businesses ``tell_biz[tell_ptr[j]:tell_ptr[j + 1]]``. Listener
-    i's exposure x_ib is the sum of the row-normalised tie weights W_ij of i's tellers of b, in
-    tie order (float32); the chance of hearing is h_ib = min(1, q x_ib). With the listener's
-    uniform ``u[i]``, a pair is returned when u_i < h_ib + ``margin`` (``margin`` = 0: the pairs
-    that hear; > 0: also those whose draw lies just above, which the ads use, ODD 7.2).
-
-    Returns:
-        (listener, business, h, weak share), listener by listener; weak share is the part of
-        the exposure carried by weak ties.
+    Returns (the other customer, the tie's entry in the network's CSR arrays or -1 on complete
+    mixing); (-1, -1) when i has no ties.
     """
-    cap = 0  # an upper bound on the pairs returned, so the outputs never grow
-    for i in listeners:
-        told = 0
-        for e in range(indptr[i], indptr[i + 1]):
-            j = indices[e]
-            told += tell_ptr[j + 1] - tell_ptr[j]
-        cap += min(told, nb)
-    rows = np.empty(cap, np.int64)
-    cols = np.empty(cap, np.int64)
-    chance = np.empty(cap, np.float32)
-    weak = np.empty(cap, np.float32)
-    x = np.zeros(nb, np.float32)
-    xw = np.zeros(nb, np.float32)
-    touched = np.zeros(nb, np.bool_)
-    heard = np.empty(nb, np.int64)  # businesses touched for this listener, in first-touch order
+    lo, hi = indptr[i], indptr[i + 1]
+    if len(indptr) == 0:  # complete mixing: any other customer, equally likely
+        if n < 2:
+            return -1, -1
+        j = min(int(v * (n - 1)), n - 2)
+        return (j + 1 if j >= i else j), -1
+    if lo == hi:
+        return -1, -1
+    cum = np.float32(0.0)
+    for e in range(lo, hi):
+        cum += weights[e]
+        if v < cum:
+            return indices[e], e
+    return indices[hi - 1], hi - 1  # rounding: the row's weights sum to 1 only nearly
+
+
+@njit(**_JIT)
+def recommend(
+    lo,
+    hi,
+    u,
+    q,
+    indptr,
+    indices,
+    weights,
+    weak_entry,
+    tell_ptr,
+    tell_biz,
+    week,
+    gain,
+    channel,
+    contact_state,
+    trust,
+    last_recommendation,
+    first_purchase,
+    by_weak_tie,
+    first_contacts,
+):  # pragma: no cover - compiled
+    """Word of mouth (ODD 7.5): customers ``lo`` to ``hi - 1`` talk to a tie, hear its recommendations.
+
+    A customer talks this week when their attention draw ``u`` is below ``q``; they then talk
+    to one tie chosen in proportion to tie strength (with ``u / q``, uniform on [0, 1) given
+    they talk) and hear about every business it promotes (``tell_ptr``/``tell_biz``). So a
+    customer hears about business b with probability q x (share of their tie strength held
+    by promoters of b), which is Bass's q F on complete mixing (empty ``indptr``: the other
+    customer is any other customer). Hearing makes them aware (code ``channel`` if first,
+    counted in ``first_contacts``), adds trust ``gain x (1 - trust)`` and records the week;
+    for a customer who has not bought from b yet, whether the tie was weak is kept, to
+    attribute the first purchase.
+    """
+    n = len(u)
+    g = np.float32(gain)
     one = np.float32(1.0)
-    q32 = np.float32(q)
-    m = 0
-    for i in listeners:
-        n_heard = 0
-        for e in range(indptr[i], indptr[i + 1]):
-            j = indices[e]
-            lo, hi = tell_ptr[j], tell_ptr[j + 1]
-            if lo == hi:
-                continue
-            w = weights[e]
-            w_weak = w if weak_entry[e] else np.float32(0.0)
-            for k in range(lo, hi):
-                b = tell_biz[k]
-                x[b] += w
-                xw[b] += w_weak
-                if not touched[b]:
-                    touched[b] = True
-                    heard[n_heard] = b
-                    n_heard += 1
-        if n_heard == 0:
+    complete = len(indptr) == 0
+    for i in range(lo, hi):
+        if not u[i] < q:
             continue
-        for t in range(n_heard):
-            b = heard[t]
-            h = min(one, q32 * x[b])
-            if x[b] > 0 and u[i] < h + margin:
-                rows[m] = i
-                cols[m] = b
-                chance[m] = h
-                weak[m] = xw[b] / x[b]
-                m += 1
-            x[b] = 0.0
-            xw[b] = 0.0
-            touched[b] = False
-    return rows[:m], cols[:m], chance[:m], weak[:m]
+        j, e = _pick_tie(i, u[i] / q, indptr, indices, weights, n)
+        if j < 0:
+            continue
+        for k in range(tell_ptr[j], tell_ptr[j + 1]):
+            b = tell_biz[k]
+            if contact_state[i, b] == 0:
+                contact_state[i, b] = channel
+                first_contacts[b] += 1
+            t = trust[i, b]
+            trust[i, b] = t + g * (one - t)
+            last_recommendation[i, b] = week
+            if first_purchase[i, b] < 0:
+                by_weak_tie[i, b] = False if complete else weak_entry[e]
+
+
+@njit(**_JIT)
+def warn(
+    lo, hi, u, q, indptr, indices, weights, tell_ptr, tell_biz, loss, trust
+):  # pragma: no cover - compiled
+    """Detractors' warnings (ODD 7.5) to customers ``lo`` to ``hi - 1``: the rule of :func:`recommend`.
+
+    A customer whose draw ``u`` is below ``q`` talks to one tie (chosen in proportion to tie
+    strength) and loses a share ``loss`` of their trust in each business it warns about.
+    Returns how many (customer, business) warnings were heard.
+    """
+    n = len(u)
+    keep = np.float32(1.0) - np.float32(loss)
+    heard = 0
+    for i in range(lo, hi):
+        if not u[i] < q:
+            continue
+        j, _ = _pick_tie(i, u[i] / q, indptr, indices, weights, n)
+        if j < 0:
+            continue
+        for k in range(tell_ptr[j], tell_ptr[j + 1]):
+            b = tell_biz[k]
+            trust[i, b] *= keep
+            heard += 1
+    return heard
 
 
 @njit(**_JIT)
@@ -200,7 +237,7 @@ def contact(rows, cols, channel, gain, contact_state, trust, first_contacts):  #
 def shop(
     shops,
     need_frequency,
-    rng_need,
+    draws,
     rng_choice,
     rng_cut,
     rng_walk,
@@ -224,23 +261,22 @@ def shop(
 ):  # pragma: no cover - compiled
     """One category's purchases this week (ODD 7.3).
 
-    Each customer has a need with probability ``need_frequency``. One who knows none of the open
-    ``shops`` walks into one with probability ``walk_in``, ten times more likely one in their
-    home neighbourhood (it becomes known through channel ``walk_in_code``). One who knows some
-    chooses among them by a multinomial logit with utility U_ib = quality_part_b - price_weight_i
-    x price_ratio_b + trust_weight x values_weight_i x trust_ib + habit_weight x [b is their
-    patron], by inverse CDF. In a downturn (``demand_index`` D < 1) the buyer then cuts back with
-    probability (1 - D) x (1 - trust_resilience x trust in the chosen shop).
+    Each customer has a need when their uniform ``draws`` is below their ``need_frequency``. One
+    who knows none of the open ``shops`` walks into one with probability ``walk_in``, ten times
+    more likely one in their home neighbourhood (it becomes known through channel
+    ``walk_in_code``). One who knows some chooses among them by a multinomial logit with utility
+    U_ib = quality_part_b - price_weight_i x price_ratio_b + trust_weight x values_weight_i x
+    trust_ib + habit_weight x [b is their patron], by inverse CDF. In a downturn
+    (``demand_index`` D < 1) the buyer then cuts back with probability (1 - D) x
+    (1 - trust_resilience x trust in the chosen shop).
 
-    Random draws, stream by stream in this order: a need draw per customer (float32); a walk-in
-    draw per customer who knows no shop, then a pick draw per walker; a choice draw per buyer;
-    a cut-back draw per buyer in a downturn.
+    Random draws, stream by stream in this order: a walk-in draw per customer with a need who
+    knows no shop, then a pick draw per walker; a choice draw per buyer; a cut-back draw per
+    buyer in a downturn.
 
     Returns:
         (customers, shops) of this category's purchases: walk-ins first, then choices.
     """
-    n = len(need_frequency)
-    draws = rng_need.random(n, dtype=np.float32)
     if len(shops) == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty
@@ -369,9 +405,11 @@ def experience(
     or word of mouth (weak tie) when a recommendation was heard within ``referral_window``
     weeks, else to the channel of first contact.
 
-    Returns the channel code of each purchase that was a first purchase, 0 for repeat purchases.
+    Returns:
+        (the acquisition channel of each purchase's customer, whether it was a first purchase).
     """
     channel = np.zeros(len(c), np.int8)
+    is_first = np.zeros(len(c), np.bool_)
     up = np.float32(trust_up)
     down = np.float32(trust_down)
     w = score_weight
@@ -397,11 +435,12 @@ def experience(
             else:
                 ch = contact_state[i, j]
             acquired[i, j] = ch
-            channel[k] = ch
+            is_first[k] = True
             first_purchase[i, j] = week
+        channel[k] = acquired[i, j]
         last_purchase[i, j] = week
         patron[i, category[j]] = j
-    return channel
+    return channel, is_first
 
 
 @njit(**_JIT)
@@ -434,45 +473,74 @@ def refer(
 
 
 @njit(**_JIT)
-def ad_contacts(u, reach, heard_rows, heard_cols, heard_chance):  # pragma: no cover - compiled
+def ad_contacts(u, q, reach):  # pragma: no cover - compiled
     """Customers reached by each business's ads this week (ODD 7.2).
 
-    Customer i is reached by business b when h_ib <= u_i < h_ib + reach_b: ``u`` is the
-    attention draw made at last week's word of mouth and h_ib the chance they then had of
-    hearing about b (the pairs listed in ``heard_*``, row-major; 0 for pairs not listed).
+    Customer i is reached by business b when q <= u_i < q + reach_b: ``u`` is the attention
+    draw made at last week's word of mouth, where those below ``q`` talked. So first contacts by
+    ads and by word of mouth exclude each other, and their chances add up as in the Bass model.
 
     Returns:
         (customers, businesses) reached, customer by customer.
     """
-    nb = len(reach)
-    top = 0.0
-    for b in range(nb):
-        top = max(top, reach[b])
-    # Customers who may be reached: u below the largest reach, or listed as having heard.
-    candidates = np.flatnonzero(u < top)
-    cap = len(candidates) * nb + len(heard_rows)
-    rows = np.empty(cap, np.int64)
-    cols = np.empty(cap, np.int64)
-    h = np.zeros(nb, np.float64)
+    top = q
+    for b in range(len(reach)):
+        top = max(top, q + reach[b])
+    count = 0
+    for i in range(len(u)):
+        if q <= u[i] < top:
+            for b in range(len(reach)):
+                if u[i] < q + reach[b]:
+                    count += 1
+    rows = np.empty(count, np.int64)
+    cols = np.empty(count, np.int64)
     m = 0
-    a, k = 0, 0  # positions in candidates and in the heard list
-    while a < len(candidates) or k < len(heard_rows):
-        if k < len(heard_rows) and (a == len(candidates) or heard_rows[k] <= candidates[a]):
-            i = heard_rows[k]
-        else:
-            i = candidates[a]
-        if a < len(candidates) and candidates[a] == i:
-            a += 1
-        k0 = k
-        while k < len(heard_rows) and heard_rows[k] == i:
-            h[heard_cols[k]] = heard_chance[k]
-            k += 1
-        ui = u[i]
-        for b in range(nb):
-            if reach[b] > 0 and h[b] <= ui < h[b] + reach[b]:
-                rows[m] = i
-                cols[m] = b
-                m += 1
-        for kk in range(k0, k):
-            h[heard_cols[kk]] = 0.0
-    return rows[:m], cols[:m]
+    for i in range(len(u)):
+        if q <= u[i] < top:
+            for b in range(len(reach)):
+                if u[i] < q + reach[b]:
+                    rows[m] = i
+                    cols[m] = b
+                    m += 1
+    return rows, cols
+
+
+@njit(**_JIT)
+def community_contacts(
+    start, size, p_home, p_away, rng, b, gain, channel, contact_state, trust, first_contacts
+):  # pragma: no cover - compiled
+    """Customers reached by business b's community work this week (ODD 7.2).
+
+    Each customer of the home neighbourhood (ids ``start`` to ``start + size - 1``) is reached
+    with probability ``p_home``, every other customer with ``p_away``, independently: the gaps
+    between reached customers are geometric, so the cost grows with the customers reached, not
+    with the town. Reached customers become aware (code ``channel`` if first, counted in
+    ``first_contacts``) and gain trust ``gain x (1 - trust)``.
+
+    Returns the number of customers reached.
+    """
+    n = contact_state.shape[0]
+    g = np.float32(gain)
+    one = np.float32(1.0)
+    reached = 0
+    for home in (True, False):
+        p = p_home if home else p_away
+        span = size if home else n - size
+        if p <= 0.0 or span <= 0:
+            continue
+        pos = -1
+        while True:
+            pos += 1 if p >= 1.0 else rng.geometric(p)
+            if pos >= span:
+                break
+            if home:
+                i = start + pos
+            else:
+                i = pos if pos < start else pos + size
+            if contact_state[i, b] == 0:
+                contact_state[i, b] = channel
+                first_contacts[b] += 1
+            t = trust[i, b]
+            trust[i, b] = t + g * (one - t)
+            reached += 1
+    return reached

@@ -22,7 +22,7 @@ from mesa.agentset import AgentSet
 from scipy.optimize import brentq
 from scipy.stats import beta as beta_dist
 
-from sim import kernels, measures
+from sim import kernels, measures, parallel
 from sim.agents import Business, Customer
 from sim.measures import CHANNELS
 from sim.network import build_network
@@ -38,16 +38,13 @@ STREAMS = (
     "population",
     "network",
     "businesses",
-    "community",
-    "needs",
     "word_of_mouth",
-    "tie_kind",
     "warnings",
     "shocks",
     "owner_exit",
 )
-"""Named random streams; choice, cut-back, walk-in and experience have one stream per category,
-partner referrals one per business."""
+"""Named random streams; needs, choice, cut-back, walk-in and experience have one stream per
+category, community work and partner referrals one per business."""
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
@@ -94,7 +91,7 @@ class CommunityModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         self.rngs = {name: stream(seed, name) for name in STREAMS}
-        self._cat_rngs: dict[str, Any] = {}
+        self._named_rngs: dict[str, Any] = {}
         self.week = 0
         self.run_config = data["run"]
         self.beh = data["behaviour"]
@@ -153,7 +150,6 @@ class CommunityModel(mesa.Model):
         # "Attention" draw shared by ads and word of mouth so that their first contacts are
         # mutually exclusive within a week (the Bass hazard p + qF is then exact).
         self._contact_u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
-        self._heard: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _build_strategies(self, data: dict[str, Any], given: dict[str, Strategy]) -> dict[str, Strategy]:
         out = {}
@@ -347,7 +343,6 @@ class CommunityModel(mesa.Model):
         )
         self.customers_won = np.concatenate([self.customers_won, np.zeros(k, dtype=np.int64)])
         self.n_businesses = b_new
-        self._heard = None  # a new business: last week's hearing no longer lines up
         self._set_partner_eligibility()
         for i in range(b_old, b_new):
             self.business_agents.append(Business(self, i))
@@ -474,7 +469,6 @@ class CommunityModel(mesa.Model):
 
     # 2 ----------------------------------------------------------------------------------
     def _outreach(self) -> None:
-        n = self.n_customers
         self.engagement = np.zeros(self.n_businesses)
         self.community_contacts = np.zeros(self.n_businesses, dtype=np.int64)
         reach = np.where(self.alive, self._ad_reach_if_open(), 0.0)
@@ -483,30 +477,44 @@ class CommunityModel(mesa.Model):
         self._contact(rows, cols, AD, self.beh["ad_trust"])
         self.ad_contacts = np.bincount(cols, minlength=self.n_businesses)
 
-        rng = self.rngs["community"]
+        first = np.zeros(self.n_businesses, dtype=np.int64)
+        engaged = []
         for b in np.flatnonzero(self.alive):
             strat = self.business_strategy[b]
             intensity = 0.0 if self.lockdown else strat.engagement_intensity(self.week)
             memory = max(strat.consistency_memory, 1)
             self.consistency[b] += (float(intensity > 0) - self.consistency[b]) / memory
             self.engagement[b] = strat.community_time * intensity
-            if self.engagement[b] <= 0:
-                continue
-            p_home = min(1.0, self.beh["community_reach"] * self.engagement[b] / 0.10)
-            p_away = min(1.0, p_home * self.beh["community_spillover"])
-            h = self.business_hood[b]
-            start, size = self._hood_starts[h], self._hood_sizes[h]
-            home = start + rng.choice(size, rng.binomial(size, p_home), replace=False)
-            away = rng.choice(n - size, rng.binomial(n - size, p_away), replace=False)
-            away = np.where(away >= start, away + size, away)
-            reached = np.concatenate([home, away])
-            self.community_contacts[b] = len(reached)
-            self._contact(
-                reached,
-                np.full(len(reached), b),
-                COMMUNITY,
-                self.beh["community_trust"] * self.consistency[b],
-            )
+            if self.engagement[b] > 0:
+                engaged.append(int(b))
+
+        def community_work(businesses: list[int]) -> None:
+            # Each business draws from its own stream and touches its own column: the two
+            # halves of the list can run at once.
+            for b in businesses:
+                p_home = min(1.0, self.beh["community_reach"] * self.engagement[b] / 0.10)
+                p_away = min(1.0, p_home * self.beh["community_spillover"])
+                h = self.business_hood[b]
+                self.community_contacts[b] = kernels.community_contacts(
+                    int(self._hood_starts[h]),
+                    int(self._hood_sizes[h]),
+                    p_home,
+                    p_away,
+                    self._business_stream("community", b),
+                    b,
+                    float(self.beh["community_trust"] * self.consistency[b]),
+                    np.int8(COMMUNITY),
+                    self.contact,
+                    self.trust,
+                    first,
+                )
+
+        if len(parallel.pieces(self.n_customers)) == 1:
+            community_work(engaged)
+        else:
+            half = len(engaged) // 2
+            parallel.run([lambda: community_work(engaged[:half]), lambda: community_work(engaged[half:])])
+        self.contact_counts[:, COMMUNITY] += first
 
     def _ad_budgets(self) -> np.ndarray:
         """Each business's weekly ad budget, currency."""
@@ -517,22 +525,13 @@ class CommunityModel(mesa.Model):
         return np.minimum(1.0, self._ad_budgets() / (self.eco["ad_cost_per_reach"] * self.n_customers))
 
     def _ad_contacts(self, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Customers reached by each business's ads this week.
-
-        Customer i is reached by business b when ``h <= u_i < h + reach_b``, where ``u_i`` is the
-        attention draw made at last week's word of mouth and ``h`` the chance they then had of
-        hearing about b. First contacts by ads and by word of mouth are so mutually exclusive
-        within a week, and their hazards add up as in the Bass model.
-        """
+        """Customers reached by each business's ads this week (see :func:`sim.kernels.ad_contacts`)."""
         if not reach.any():
             z = np.zeros(0, dtype=np.int64)
             return z, z
-        if self._heard is None:
-            z = np.zeros(0, dtype=np.int64)
-            heard = (z, z, np.zeros(0, dtype=np.float32))
-        else:
-            heard = self._heard
-        return kernels.ad_contacts(self._contact_u, reach.astype(np.float64), *heard)
+        return kernels.ad_contacts(
+            self._contact_u, float(self.beh["word_of_mouth"]), reach.astype(np.float64)
+        )
 
     def _contact(self, rows: np.ndarray, cols: np.ndarray, channel: int, trust_gain: float) -> None:
         """Make customers aware of businesses (recording the first channel) and add trust."""
@@ -554,20 +553,20 @@ class CommunityModel(mesa.Model):
     def _purchases(self) -> dict[str, np.ndarray]:
         """Who buys from whom this week, at what price (arrays of equal length)."""
         beh = self.beh
-        rng_need = self.rngs["needs"]
         out_c, out_b = [], []
         per_category = np.zeros(self.n_categories, dtype=np.int64)
         cut_total = np.zeros(self.n_businesses, dtype=np.int64)
         first = np.zeros(self.n_businesses, dtype=np.int64)
         quality_part = beh["quality_weight"] * self.quality
         price_ratio = self.price / self.usual_price
-        for k in range(self.n_categories):
-            rng_choice, rng_cut, rng_walk, _ = self._category_streams(k)
+
+        def shop(k: int) -> tuple[np.ndarray, np.ndarray]:
+            rng_choice, rng_cut, rng_walk, _, rng_need = self._category_streams(k)
             shops = np.flatnonzero(self.alive & (self.business_category == k))
-            customers, chosen = kernels.shop(
+            return kernels.shop(
                 shops,
                 self.need_frequency[:, k],
-                rng_need,
+                rng_need.random(self.n_customers, dtype=np.float32),
                 rng_choice,
                 rng_cut,
                 rng_walk,
@@ -589,6 +588,22 @@ class CommunityModel(mesa.Model):
                 first,
                 cut_total,
             )
+
+        # Categories are independent (own shops, own streams): in a large town, two groups of
+        # similar demand run at once.
+        if len(parallel.pieces(self.n_customers)) == 1:
+            group = np.zeros(self.n_categories, dtype=np.int64)
+        else:
+            group = self._category_groups()
+        done: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+        def shop_group(g: int) -> None:
+            for k in np.flatnonzero(group == g):
+                done[int(k)] = shop(int(k))
+
+        parallel.run([lambda g=g: shop_group(g) for g in np.unique(group)])
+        for k in range(self.n_categories):
+            customers, chosen = done[k]
             out_c.append(customers)
             out_b.append(chosen)
             per_category[k] = len(customers)
@@ -598,14 +613,30 @@ class CommunityModel(mesa.Model):
         self.cut_backs = cut_total
         return {"customer": c, "business": b, "price": self.price[b], "per_category": per_category}
 
+    def _category_groups(self) -> np.ndarray:
+        """Two groups of categories (0 or 1 each) with similar expected purchases per week."""
+        cached = getattr(self, "_groups", None)
+        if cached is not None and len(cached) == self.n_categories:
+            return cached
+        demand = self.need_frequency.mean(axis=0)
+        group = np.zeros(self.n_categories, dtype=np.int64)
+        load = [0.0, 0.0]
+        for k in np.argsort(-demand, kind="stable"):
+            g = int(load[1] < load[0])
+            group[k] = g
+            load[g] += demand[k]
+        self._groups = group
+        return group
+
     def _category_streams(self, k: int) -> tuple[np.random.Generator, ...]:
-        """Choice, cut-back, walk-in and experience streams of one category (they do not shift each other)."""
+        """Choice, cut-back, walk-in, experience and need streams of one category (independent)."""
         name = self.category_names[k]
-        if name not in self._cat_rngs:
-            self._cat_rngs[name] = tuple(
-                stream(self.seed, f"{m}:{name}") for m in ("choice", "cutback", "walk_in", "experience")
+        if name not in self._named_rngs:
+            self._named_rngs[name] = tuple(
+                stream(self.seed, f"{m}:{name}")
+                for m in ("choice", "cutback", "walk_in", "experience", "needs")
             )
-        return self._cat_rngs[name]
+        return self._named_rngs[name]
 
     # 4 ----------------------------------------------------------------------------------
     def _experience(self, buys: dict[str, np.ndarray]) -> None:
@@ -625,35 +656,46 @@ class CommunityModel(mesa.Model):
                         0.0, beh["experience_noise"], count
                     )
                     start += count
-        channel = kernels.experience(
-            np.asarray(c, dtype=np.int64),
-            np.asarray(b, dtype=np.int64),
-            noise,
-            self.week,
-            self.quality,
-            np.array([s.personalisation for s in self.business_strategy], dtype=np.float64),
-            self.price / self.usual_price,
-            float(beh["personalisation_gain"]),
-            float(beh["price_disappointment"]),
-            float(beh["trust_up"]),
-            float(beh["trust_down"]),
-            float(beh["score_trust_weight"]),
-            int(beh["referral_window"]),
-            self.trust,
-            self.satisfaction,
-            self.score,
-            self.first_purchase,
-            self.last_purchase,
-            self.last_recommendation,
-            self.recommended_by_weak_tie,
-            self.contact,
-            self.acquired,
-            self.patron,
-            self.business_category,
-            np.int8(WORD_OF_MOUTH),
-            np.int8(REFERRAL),
-        )
-        first = channel > 0
+        personalisation = np.array([s.personalisation for s in self.business_strategy], dtype=np.float64)
+        price_ratio = self.price / self.usual_price
+        c = np.asarray(c, dtype=np.int64)
+        b = np.asarray(b, dtype=np.int64)
+
+        def experience(lo: int, hi: int) -> np.ndarray:
+            # Purchases are distinct (customer, business) pairs, so the halves touch different cells.
+            return kernels.experience(
+                c[lo:hi],
+                b[lo:hi],
+                noise[lo:hi],
+                self.week,
+                self.quality,
+                personalisation,
+                price_ratio,
+                float(beh["personalisation_gain"]),
+                float(beh["price_disappointment"]),
+                float(beh["trust_up"]),
+                float(beh["trust_down"]),
+                float(beh["score_trust_weight"]),
+                int(beh["referral_window"]),
+                self.trust,
+                self.satisfaction,
+                self.score,
+                self.first_purchase,
+                self.last_purchase,
+                self.last_recommendation,
+                self.recommended_by_weak_tie,
+                self.contact,
+                self.acquired,
+                self.patron,
+                self.business_category,
+                np.int8(WORD_OF_MOUTH),
+                np.int8(REFERRAL),
+            )
+
+        parts = parallel.over_pieces(experience, len(c))
+        channel = np.concatenate([p[0] for p in parts])
+        buys["channel"] = channel  # how each purchase's customer was won (for margins by channel)
+        first = np.concatenate([p[1] for p in parts])
         nb = self.n_businesses
         self.new_by_channel = np.bincount(
             b[first] * (len(CHANNELS) + 1) + channel[first], minlength=nb * (len(CHANNELS) + 1)
@@ -688,44 +730,68 @@ class CommunityModel(mesa.Model):
         n = self.n_customers
         threshold = self._active_threshold()
         lapsed = (self.week - self.churn_window).astype(np.int16)  # a last purchase then lapses now
-        active, promoters, detractors, churned, p_ptr, p_biz, d_ptr, d_biz = kernels.standing(
-            self.last_purchase, self.score, threshold, lapsed
-        )
+        active, promoters, detractors, churned, p_ptr, p_biz, d_ptr, d_biz = self._standing(threshold, lapsed)
         self.standing = {
             "active": active,
             "promoters": promoters,
             "detractors": detractors,
             "churned": churned,
         }
-        u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
-        tie_u = self.rngs["tie_kind"].random(n)
-        warn_u = self.rngs["warnings"].random(n)
-        q, q_neg = beh["word_of_mouth"], beh["negative_word_of_mouth"]
-        self._heard = None
-        if q > 0 and promoters.any():
-            # Only customers whose attention draw can matter (hear now, or be reached by next
-            # week's ads, see _ad_contacts) are looked at: u < q + the largest ad reach.
-            reach_max = float(self._ad_reach_if_open().max(initial=0.0))
-            listen = np.flatnonzero(u < min(1.0, q) + reach_max)
-            hr, hc, hv, weak_share = self.network.hear(
-                listen, p_ptr, p_biz, self.n_businesses, u, q, margin=reach_max
-            )
-            hit = (u[hr] < hv) & self.alive[hc]
-            rows, cols = hr[hit], hc[hit]
-            self._contact(rows, cols, WORD_OF_MOUTH, beh["word_of_mouth_trust"])
-            self.last_recommendation[rows, cols] = self.week
-            # Which kind of tie carried it (drawn in proportion to the weak ties' share of the
-            # exposure) matters only to attribute a first purchase: only non-customers' pairs.
-            new = self.first_purchase[rows, cols] < 0
-            rn, cn = rows[new], cols[new]
-            self.recommended_by_weak_tie[rn, cn] = tie_u[rn] < weak_share[hit][new]
-            self._heard = (hr, hc, hv)
+        # One attention draw per customer and week: below q they talk to a tie (and it is
+        # reused to pick the tie); next week's ads reach those between q and q + reach.
+        u = self.rngs["word_of_mouth"].random(n, dtype=np.float32)
+        warn_u = self.rngs["warnings"].random(n, dtype=np.float32)
         self._contact_u = u
+        q, q_neg = beh["word_of_mouth"], beh["negative_word_of_mouth"]
+        ties = self.network.ties_csr
+        if q > 0 and promoters.any():
+
+            def recommend(lo: int, hi: int) -> np.ndarray:
+                first = np.zeros(self.n_businesses, dtype=np.int64)
+                kernels.recommend(
+                    lo,
+                    hi,
+                    u,
+                    float(q),
+                    *ties,
+                    p_ptr,
+                    p_biz,
+                    self.week,
+                    float(beh["word_of_mouth_trust"]),
+                    np.int8(WORD_OF_MOUTH),
+                    self.contact,
+                    self.trust,
+                    self.last_recommendation,
+                    self.first_purchase,
+                    self.recommended_by_weak_tie,
+                    first,
+                )
+                return first
+
+            # Each customer writes only their own row: the halves of the town run at once.
+            self.contact_counts[:, WORD_OF_MOUTH] += sum(parallel.over_pieces(recommend, n))
         if q_neg > 0 and detractors.any():
-            wr, wc, _, _ = self.network.hear(
-                np.flatnonzero(warn_u < q_neg), d_ptr, d_biz, self.n_businesses, warn_u, q_neg
+            loss = float(beh["warning_trust_loss"])
+            parallel.over_pieces(
+                lambda lo, hi: kernels.warn(
+                    lo, hi, warn_u, float(q_neg), *ties[:3], d_ptr, d_biz, loss, self.trust
+                ),
+                n,
             )
-            self.trust[wr, wc] *= np.float32(1.0 - beh["warning_trust_loss"])
+
+    def _standing(self, threshold: np.ndarray, lapsed: np.ndarray) -> tuple[np.ndarray, ...]:
+        """:func:`sim.kernels.standing` on the town (in pieces, see :mod:`sim.parallel`), put together."""
+        lp, sc = self.last_purchase, self.score
+        parts = parallel.over_pieces(
+            lambda lo, hi: kernels.standing(lp[lo:hi], sc[lo:hi], threshold, lapsed), self.n_customers
+        )
+        if len(parts) == 1:
+            return parts[0]
+        one, two = parts
+        counts = [x + y for x, y in zip(one[:4], two[:4], strict=True)]
+        p_ptr = np.concatenate([one[4], two[4][1:] + one[4][-1]])
+        d_ptr = np.concatenate([one[6], two[6][1:] + one[6][-1]])
+        return (*counts, p_ptr, np.concatenate([one[5], two[5]]), d_ptr, np.concatenate([one[7], two[7]]))
 
     def _forgetting(self) -> None:
         """Stage 8: trust fades back towards a stranger's by ``forgetting`` per week.
@@ -733,12 +799,14 @@ class CommunityModel(mesa.Model):
         The same pass sums the trust each business's aware customers hold (a measure).
         """
         f = float(self.beh["forgetting"])
-        if f > 0:
-            self.trust_held = kernels.fade_and_sum(
-                self.trust, self.contact, f, float(self.beh["initial_trust"])
-            )
-        else:
-            self.trust_held = kernels.trust_sum(self.trust, self.contact)
+        t0 = float(self.beh["initial_trust"])
+
+        def piece(lo: int, hi: int) -> np.ndarray:
+            if f > 0:
+                return kernels.fade_and_sum(self.trust[lo:hi], self.contact[lo:hi], f, t0)
+            return kernels.trust_sum(self.trust[lo:hi], self.contact[lo:hi])
+
+        self.trust_held = sum(parallel.over_pieces(piece, self.n_customers))
 
     # 6 ----------------------------------------------------------------------------------
     def _partner_referrals(self, buys: dict[str, np.ndarray]) -> np.ndarray:
@@ -749,7 +817,9 @@ class CommunityModel(mesa.Model):
         rates = np.array([s.partner_referrals for s in self.business_strategy])
         eligible = self.partner_eligible & self.alive[:, None] & self.alive[None, :]
         if eligible.any():
-            order = np.argsort(buys["business"], kind="stable")
+            # Stable sort by business (a radix sort on 16-bit ids) groups each one's customers.
+            ids = buys["business"].astype(np.int16 if nb < 2**15 else np.int64)
+            order = np.argsort(ids, kind="stable")
             starts = np.searchsorted(buys["business"][order], np.arange(nb + 1))
             first = np.zeros(nb, dtype=np.int64)
             for b in np.flatnonzero(eligible.any(axis=1) & (rates > 0) & (served > 0)):
@@ -763,7 +833,7 @@ class CommunityModel(mesa.Model):
                     b,
                     partners,
                     chances,
-                    self._partner_stream(b),
+                    self._business_stream("partners", b),
                     float(self.beh["partner_trust"]),
                     np.int8(PARTNER),
                     self.contact,
@@ -783,12 +853,12 @@ class CommunityModel(mesa.Model):
         self.referrals_given += given
         return given
 
-    def _partner_stream(self, b: int) -> np.random.Generator:
-        """The referral draws of one business (so one business's sales do not shift another's)."""
-        name = f"partners:{self.business_name[b]}"
-        if name not in self._cat_rngs:
-            self._cat_rngs[name] = stream(self.seed, name)
-        return self._cat_rngs[name]
+    def _business_stream(self, mechanism: str, b: int) -> np.random.Generator:
+        """One business's draws for one mechanism (so one business's events do not shift another's)."""
+        name = f"{mechanism}:{self.business_name[b]}"
+        if name not in self._named_rngs:
+            self._named_rngs[name] = stream(self.seed, name)
+        return self._named_rngs[name]
 
     # 7 ----------------------------------------------------------------------------------
     def _accounting(self, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -806,7 +876,7 @@ class CommunityModel(mesa.Model):
         # Margin by acquisition channel (for the attribution of community value).
         if len(b):
             margin = buys["price"] - self.unit_cost[b] * self.usual_price[b] * self.cost_index
-            ch = self.acquired[buys["customer"], b]
+            ch = buys["channel"]
             width = self.margin_by_channel.shape[1]
             self.margin_by_channel += np.bincount(
                 b * width + ch, weights=margin, minlength=nb * width

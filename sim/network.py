@@ -3,7 +3,7 @@
 Ties are *strong* (within a neighbourhood: family, neighbours) or *weak* (long range:
 acquaintances across town). Word of mouth reaches a listener in proportion to the share of their
 tie strength held by promoters, so the network is kept as a row-normalised sparse matrix ``W``
-(listener x teller, CSR) whose rows are walked once a week for the customers who listen.
+(listener x teller, CSR): a customer who talks picks one tie with probability equal to its weight.
 
 Every generator draws from the numpy generator it is given (the model's ``network`` stream);
 the scale-free one hands networkx a seed taken from that generator.
@@ -17,8 +17,6 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-
-from sim import kernels
 
 
 @dataclass
@@ -51,61 +49,21 @@ class SocialNetwork:
         """Number of undirected ties."""
         return len(self.sources) if self.weights is not None else self.n * (self.n - 1) // 2
 
-    def hear(
-        self,
-        listeners: np.ndarray,
-        tell_ptr: np.ndarray,
-        tell_biz: np.ndarray,
-        businesses: int,
-        u: np.ndarray,
-        q: float,
-        margin: float = 0.0,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Who hears about which business from the customers telling about it.
+    @property
+    def ties_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(indptr, indices, weights, weak_entry)`` of ``weights`` for the compiled rules.
 
-        Listener i's exposure x_ib is the share of their tie strength held by customers telling
-        about b (on complete mixing, the share of *other* customers); they hear with chance
-        h_ib = min(1, q x_ib), that is when their uniform draw ``u[i]`` is below it.
-
-        Args:
-            listeners: sorted customer ids to consider.
-            tell_ptr: who tells about what, as CSR: customer j tells about the businesses
-                ``tell_biz[tell_ptr[j]:tell_ptr[j + 1]]``.
-            tell_biz: business ids (see ``tell_ptr``).
-            businesses: number of businesses.
-            u: each customer's uniform draw this week.
-            q: chance of hearing per unit of exposure.
-            margin: also return pairs with ``h_ib <= u_i < h_ib + margin``.
-
-        Returns:
-            ``(listener, business, h, weak)`` for the pairs with exposure > 0 and
-            ``u_i < h_ib + margin``, listener by listener; ``weak`` is the share of the exposure
-            carried by weak ties.
+        All four are empty on complete mixing, which the rules treat as "anyone else".
         """
-        listeners = np.asarray(listeners, dtype=np.int64)
         if self.weights is None:
-            tellers = np.repeat(np.arange(self.n), np.diff(tell_ptr))
-            s = np.zeros((self.n, businesses), dtype=np.float32)
-            s[tellers, tell_biz] = 1.0
-            x = (s.sum(axis=0, keepdims=True) - s[listeners]) / np.float32(max(self.n - 1, 1))
-            h = np.minimum(np.float32(1.0), np.float32(q) * x)
-            r, c = np.nonzero((x > 0) & (u[listeners][:, None] < h + margin))
-            h = h[r, c]
-            return listeners[r], c.astype(np.int64), h, np.zeros_like(h)
+            return (
+                np.zeros(0, dtype=np.int32),
+                np.zeros(0, dtype=np.int32),
+                np.zeros(0, dtype=np.float32),
+                np.zeros(0, dtype=bool),
+            )
         w = self.weights
-        return kernels.hear(
-            w.indptr,
-            w.indices,
-            w.data,
-            self.weak_entry,
-            listeners,
-            tell_ptr,
-            tell_biz,
-            businesses,
-            u,
-            float(q),
-            float(margin),
-        )
+        return w.indptr, w.indices, w.data, self.weak_entry
 
     def to_networkx(self) -> nx.Graph:
         """The network as a networkx graph (for the dashboard's town view and for users)."""
