@@ -61,6 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # (this also lets the workers be forked from this process, see sim.sweep).
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")
+    from sim.parallel import threads_from_env
+
+    try:
+        threads_from_env()
+    except ValueError as exc:
+        print(f"commsim: {exc}", file=sys.stderr)
+        return 2
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     if not args.command:

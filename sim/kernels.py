@@ -19,6 +19,20 @@ from numba import njit
 _JIT = {"cache": True, "nogil": True}
 
 
+def warm_up() -> None:
+    """Load (or, on a fresh install, compile) every compiled rule now, on a tiny town.
+
+    The first call of each rule otherwise costs a fraction of a second (seconds when compiling);
+    a sweep calls this before forking its workers so that they share the loaded code.
+    """
+    from sim.model import CommunityModel
+    from sim.paths import builtin_dirs
+    from sim.scenario import load_scenario
+
+    baseline = builtin_dirs()["scenarios"] / "baseline.toml"
+    CommunityModel(load_scenario(baseline, ["population.customers=300", "run.steps=3"]), seed=1).run()
+
+
 @njit(**_JIT)
 def standing(last_purchase, score, threshold, lapsed):  # pragma: no cover - compiled
     """Active customers, promoters, detractors and lapses per business: one pass (ODD 7.5, 8).
@@ -445,24 +459,48 @@ def experience(
 
 @njit(**_JIT)
 def refer(
-    customers, b, partners, chances, rng, partner_trust, channel, contact_state, trust, first_contacts
+    lo,
+    hi,
+    referrers,
+    served_ptr,
+    served,
+    partner_ptr,
+    partners,
+    chances,
+    draw_ptr,
+    draws,
+    partner_trust,
+    channel,
+    contact_state,
+    trust,
+    first_contacts,
 ):  # pragma: no cover - compiled
-    """Business b sends each customer it served to each partner with that partner's chance (ODD 7.6).
+    """Partner referrals of customers ``lo`` to ``hi - 1`` (ODD 7.6).
 
-    A customer sent to partner c becomes aware of c (code ``channel`` if first; counted in
-    ``first_contacts``) and their trust in c rises to at least ``partner_trust`` x their trust
-    in b. Draws one uniform per customer per partner, partner by partner, from ``rng``.
+    Referrer ``referrers[r]`` (in id order) served the customers ``served[served_ptr[r]:
+    served_ptr[r + 1]]`` this week and sends each to its partner ``partners[k]`` (k from
+    ``partner_ptr[r]``) when that customer's uniform draw for that partner is below
+    ``chances[k]``; the draws of referrer r are a partners x customers block of ``draws`` from
+    ``draw_ptr[r]``. A customer sent to partner c becomes aware of c (code ``channel`` if first;
+    counted in ``first_contacts``) and their trust in c rises to at least ``partner_trust`` x
+    their trust in the referrer. Each customer's referrals happen in referrer then partner order,
+    and touch only that customer's row, so pieces of the town can run at once.
 
-    Returns the number of customers sent to each partner.
+    Returns the number of customers of this piece sent along each (referrer, partner) entry.
     """
     sent = np.zeros(len(partners), np.int64)
     pt = np.float32(partner_trust)
-    for m in range(len(partners)):
-        c = partners[m]
-        p = chances[m]
-        for i in customers:
-            if rng.random() < p:
-                sent[m] += 1
+    for r in range(len(referrers)):
+        b = referrers[r]
+        n_served = served_ptr[r + 1] - served_ptr[r]
+        for k in range(partner_ptr[r], partner_ptr[r + 1]):
+            c = partners[k]
+            row = draw_ptr[r] + (k - partner_ptr[r]) * n_served
+            for s in range(n_served):
+                i = served[served_ptr[r] + s]
+                if i < lo or i >= hi or not draws[row + s] < chances[k]:
+                    continue
+                sent[k] += 1
                 if contact_state[i, c] == 0:
                     contact_state[i, c] = channel
                     first_contacts[c] += 1

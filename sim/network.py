@@ -122,23 +122,25 @@ def _finish(kind, n, hood, src, dst, weak, w) -> SocialNetwork:
     dst = np.asarray(dst, dtype=np.int64)
     keep = src != dst
     src, dst, weak, w = src[keep], dst[keep], np.asarray(weak)[keep], np.asarray(w, float)[keep]
-    # One tie per pair: keep the first occurrence of each unordered pair.
+    # One tie per pair (the first occurrence of each unordered pair), in (lo, hi) order.
     lo, hi = np.minimum(src, dst), np.maximum(src, dst)
     _, first = np.unique(lo * n + hi, return_index=True)
-    first.sort()
     lo, hi, weak, w = lo[first], hi[first], weak[first], w[first]
-    rows = np.concatenate([lo, hi])
-    cols = np.concatenate([hi, lo])
+    # Both directions, the (hi, lo) entries first: scipy's counting sort by row then leaves each
+    # row's columns in increasing order (canonical CSR), and a second matrix built from the same
+    # entries carries each stored entry's weak flag in the same order.
+    rows = np.concatenate([hi, lo])
+    cols = np.concatenate([lo, hi])
     vals = np.concatenate([w, w])
-    flags = np.concatenate([weak, weak]).astype(bool)
-    # CSR by hand, so that the weak flag of every stored entry stays aligned with it.
-    order = np.lexsort((cols, rows))
-    rows, cols, vals, flags = rows[order], cols[order], vals[order], flags[order]
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
-    totals = np.bincount(rows, weights=vals, minlength=n).astype(np.float64)
+    flags = np.concatenate([weak, weak]).astype(np.int8) + 1  # 1 strong, 2 weak (never 0)
+    weights = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    kinds = sp.csr_matrix((flags, (rows, cols)), shape=(n, n))
+    if not (np.array_equal(weights.indptr, kinds.indptr) and np.array_equal(weights.indices, kinds.indices)):
+        raise AssertionError("tie weights and kinds lost alignment")  # pragma: no cover
+    totals = np.asarray(weights.sum(axis=1)).ravel()
     inv = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
-    data = (vals * inv[rows]).astype(np.float32)
-    weights = sp.csr_matrix((data, cols.astype(np.int32), indptr.astype(np.int64)), shape=(n, n))
+    weights.data = (weights.data * np.repeat(inv, np.diff(weights.indptr))).astype(np.float32)
+    flags = kinds.data == 2
     return SocialNetwork(
         kind, n, hood, lo.astype(np.int32), hi.astype(np.int32), weak.astype(bool), weights, flags
     )

@@ -327,7 +327,7 @@ _TABLE = [
         0.0,
         1.0,
         "probability per week",
-        "chance a customer hears a promoter's recommendation when all their ties are promoters "
+        "chance per week that a customer talks to one of their ties (and hears what it recommends) "
         "(the Bass imitation coefficient q on complete mixing)",
         _CALIB,
     ),
@@ -338,7 +338,7 @@ _TABLE = [
         0.0,
         1.0,
         "probability per week",
-        "the same for detractors' warnings",
+        "chance per week that a customer hears one tie's warnings",
         "bad news travels at least as far as good",
     ),
     _p(
@@ -348,7 +348,7 @@ _TABLE = [
         0.0,
         1.0,
         "share of the gap",
-        "trust gained towards 1 on hearing a recommendation (times tie strength)",
+        "share of the gap to full trust closed on hearing a recommendation",
         _CALIB,
     ),
     _p(
@@ -358,7 +358,7 @@ _TABLE = [
         0.0,
         1.0,
         "share of trust",
-        "trust lost on hearing a warning (times tie strength)",
+        "share of trust lost on hearing a warning",
         _CALIB,
     ),
     _p(

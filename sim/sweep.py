@@ -108,6 +108,8 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     from sim.runner import simulate
     from sim.scenario import Scenario
 
+    # One thread per run: a sweep's parallelism is across runs (see sim.parallel).
+    os.environ.setdefault("COMMSIM_THREADS", "1")
     t0 = time.perf_counter()
     try:
         base = Scenario(task["base"], task["source"])
@@ -287,6 +289,9 @@ class ProcessBackend:
             # pyarrow; OpenBLAS is single-threaded under `commsim sweep`), so Python's generic
             # warning about forking a multi-threaded process is silenced for this pool.
             import sim.runner  # noqa: F401
+            from sim.kernels import warm_up
+
+            warm_up()  # the compiled rules are loaded once here, and the forked workers share them
 
             warnings.filterwarnings(
                 "ignore",

@@ -200,6 +200,14 @@ def test_bad_flags_give_one_line_and_exit_2(args, expected, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_bad_thread_count_gives_one_line_and_exit_2(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMMSIM_THREADS", "8")
+    r = commsim("run", "scenarios/baseline.toml", "--out", str(tmp_path / "o"), *SMALL)
+    assert r.returncode == 2
+    assert "COMMSIM_THREADS='8': must be 1 or 2" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
 def test_missing_scenario_file():
     r = commsim("run", "no/such.toml")
     assert r.returncode == 2 and "no/such.toml: no such file" in r.stderr

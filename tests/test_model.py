@@ -260,7 +260,8 @@ def test_recorded_lifetime_value_uses_the_formula_with_weekly_rates():
     held = rec["customers_active"][lo : t + 1].sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):  # a closed business has no customers: nan
         r = 1 - churned / exposed
-        margin = (rec["revenue"][lo : t + 1] - rec["goods_cost"][lo : t + 1]).sum(axis=0) / held
+        gross = (rec["revenue"][lo : t + 1] - rec["goods_cost"][lo : t + 1]).sum(axis=0)
+        margin = np.where(held > 0, gross / held, np.nan)
     assert np.isfinite(r).sum() >= m.n_businesses // 2  # the identity is checked on real numbers
     d = 1.10 ** (1 / 52) - 1
     assert np.allclose(rec["clv_estimate"][t], margin * r / (1 + d - r), equal_nan=True)
