@@ -7,8 +7,10 @@ customers the week is dominated by the cost of calling numpy a few hundred times
 (numba, compiled on first use and cached on disk) do one pass where numpy needs several.
 
 Each function is a plain loop that states one rule of docs/ODD.md; the model decides *when* it
-runs and draws every random number (from its named streams) before calling in, so the kernels
-themselves are deterministic and hold no random state.
+runs (:meth:`sim.model.CommunityModel.step`). Random numbers come from the model's named
+streams, either drawn before the call or drawn inside from the stream's own generator, passed
+in (numba draws exactly what numpy would from the same generator); no kernel keeps random state.
+Kernels release Python's global lock, so :mod:`sim.parallel` can run two pieces at once.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def warm_up() -> None:
 
 @njit(**_JIT)
 def standing(last_purchase, score, threshold, lapsed):  # pragma: no cover - compiled
-    """Active customers, promoters, detractors and lapses per business: one pass (ODD 7.5, 8).
+    """Active customers, promoters, detractors and lapses per business (ODD 7.5, 7.9).
 
     A pair is active when the customer last bought after the business's ``threshold`` week
     (-1 never bought; a closed business has a threshold nobody passes). Promoters are active
@@ -130,12 +132,12 @@ def _pick_tie(i, v, indptr, indices, weights, n):  # pragma: no cover - compiled
     Returns (the other customer, the tie's entry in the network's CSR arrays or -1 on complete
     mixing); (-1, -1) when i has no ties.
     """
-    lo, hi = indptr[i], indptr[i + 1]
     if len(indptr) == 0:  # complete mixing: any other customer, equally likely
         if n < 2:
             return -1, -1
         j = min(int(v * (n - 1)), n - 2)
         return (j + 1 if j >= i else j), -1
+    lo, hi = indptr[i], indptr[i + 1]
     if lo == hi:
         return -1, -1
     cum = np.float32(0.0)

@@ -726,6 +726,7 @@ class CommunityModel(mesa.Model):
         return self.last_purchase > self._active_threshold()[None, :]
 
     def _word_of_mouth(self) -> None:
+        """Stage 5: who promotes and warns (also counted for the measures), then conversations."""
         beh = self.beh
         n = self.n_customers
         threshold = self._active_threshold()
