@@ -2,7 +2,7 @@
 
 Per arm and strategy, at weeks 13, 26, 52, 78 and the last: the mean over replications and a 95%
 interval (Student t) of revenue, active customers, retention, promoter score, lifetime value and
-survival; plus the week each strategy's mean revenue first overtakes another's, if it does.
+survival; plus the week from which a strategy's mean cumulative revenue stays ahead of another's.
 """
 
 from __future__ import annotations
@@ -60,29 +60,32 @@ def comparison_table(strategy_ts: pd.DataFrame) -> pd.DataFrame:
 
 
 def overtake_weeks(strategy_ts: pd.DataFrame) -> pd.DataFrame:
-    """For each arm and ordered pair of strategies, the week A's mean revenue first overtakes B's.
+    """For each arm and ordered pair of strategies, the week from which A stays ahead of B.
 
-    "Overtakes" means A's revenue is above B's in that week after having been at or below it in
-    an earlier week; ``week`` is -1 when it never does, and ``ahead_from_start`` tells apart the
-    strategy that led from the first week.
+    "Ahead" compares mean cumulative revenue since week 1 (weekly revenue crosses back and forth
+    with noise; the cumulative sum settles), as the sweeps' ``overtake_week`` does. ``week`` is
+    the first week of the final stretch in which A is ahead up to the last week, or -1 when A is
+    not ahead at the end; ``ahead_from_start`` marks the strategy ahead in every week.
     """
     rows = []
     for arm, g in strategy_ts.groupby("arm", sort=False):
         rev = g.groupby(["step", "strategy"])["revenue"].mean().unstack("strategy").sort_index()
-        for a in rev.columns:
-            for b in rev.columns:
+        cum = rev.fillna(0.0).cumsum()
+        for a in cum.columns:
+            for b in cum.columns:
                 if a == b:
                     continue
-                ahead = (rev[a] > rev[b]).to_numpy()
-                behind_before = np.logical_or.accumulate(~ahead)
-                hits = np.flatnonzero(ahead & np.concatenate([[False], behind_before[:-1]]))
+                ahead = (cum[a] > cum[b]).to_numpy()
+                week = -1
+                if len(ahead) and ahead[-1] and not ahead.all():
+                    week = int(cum.index[np.flatnonzero(~ahead)[-1] + 1])
                 rows.append(
                     {
                         "arm": arm,
                         "strategy": a,
                         "over": b,
-                        "week": int(rev.index[hits[0]]) if len(hits) else -1,
-                        "ahead_from_start": bool(ahead.all()),
+                        "week": week,
+                        "ahead_from_start": bool(len(ahead) and ahead.all()),
                     }
                 )
     return pd.DataFrame(rows)
@@ -115,10 +118,14 @@ def format_comparison(strategy_ts: pd.DataFrame) -> str:
         ov = overtake_weeks(strategy_ts[strategy_ts["arm"] == arm])
         for _, r in ov.iterrows():
             if r["week"] > 0:
-                out.append(f"revenue: {r['strategy']} overtakes {r['over']} in week {r['week']}")
+                out.append(
+                    f"cumulative revenue: {r['strategy']} overtakes {r['over']} in week {r['week']} "
+                    "and stays ahead"
+                )
             elif r["ahead_from_start"]:
                 out.append(
-                    f"revenue: {r['strategy']} is ahead of {r['over']} from week 1 and never falls behind"
+                    f"cumulative revenue: {r['strategy']} is ahead of {r['over']} from week 1 and never "
+                    "falls behind"
                 )
         out.append("")
     return "\n".join(out)

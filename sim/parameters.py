@@ -253,7 +253,7 @@ _TABLE = [
         "cost of reaching one customer with advertising for a week",
         "many paid views per customer who takes the business in; "
         + _CALIB
-        + "; the strategy comparison is sensitive to it (docs/VALIDATION.md)",
+        + "; the strategy comparison is sensitive to it (README, What the defaults show)",
     ),
     _p(
         "economy.owner_week_value",

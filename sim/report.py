@@ -59,12 +59,12 @@ def comparison_html(strategy_ts: pd.DataFrame) -> str:
         parts.append("<table>" + "".join(rows) + "</table>")
         ov = overtake_weeks(strategy_ts[strategy_ts["arm"] == arm])
         lines = [
-            f"{r['strategy']} overtakes {r['over']} in week {r['week']}"
+            f"{r['strategy']} overtakes {r['over']} in cumulative revenue in week {r['week']} and stays ahead"
             for _, r in ov.iterrows()
             if r["week"] > 0
         ]
         lines += [
-            f"{r['strategy']} leads {r['over']} in every week"
+            f"{r['strategy']} leads {r['over']} in cumulative revenue in every week"
             for _, r in ov.iterrows()
             if r["ahead_from_start"]
         ]

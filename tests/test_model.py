@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import CommunityModel, Strategy, load_scenario, run_scenario, simulate
@@ -452,3 +453,26 @@ def test_logit_choice_matches_the_logit_probabilities():
     shares = np.bincount(picks, minlength=4) / len(picks)
     assert shares[3] == 0
     assert np.allclose(shares[:3], expected, atol=0.005)
+
+
+def test_overtake_week_is_where_cumulative_revenue_takes_the_lead_for_good():
+    from sim.compare import overtake_weeks
+
+    weeks = np.arange(1, 11)
+    # B starts ahead; A's weekly revenue crosses B's twice (weeks 4 and 6) but its cumulative
+    # revenue passes B's only in week 7 and stays ahead.
+    a = np.array([1, 1, 1, 5, 1, 6, 7, 6, 6, 6], dtype=float)
+    b = np.array([3, 3, 3, 3, 3, 3, 3, 3, 3, 3], dtype=float)
+    ts = pd.DataFrame(
+        {
+            "arm": "base",
+            "step": np.concatenate([weeks, weeks]),
+            "strategy": ["A"] * 10 + ["B"] * 10,
+            "revenue": np.concatenate([a, b]),
+        }
+    )
+    got = overtake_weeks(ts).set_index(["strategy", "over"])
+    assert np.cumsum(a)[6] > np.cumsum(b)[6] and np.cumsum(a)[5] <= np.cumsum(b)[5]
+    assert got.loc[("A", "B"), "week"] == 7
+    assert got.loc[("B", "A"), "week"] == -1  # not ahead at the end
+    assert not got["ahead_from_start"].any()
