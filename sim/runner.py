@@ -56,11 +56,23 @@ def replication_seeds(seed: int, replications: int) -> list[int]:
 
 
 def simulate(
-    scenario: Scenario, seed: int, steps: int | None = None, strategies: dict | None = None
+    scenario: Scenario,
+    seed: int,
+    steps: int | None = None,
+    strategies: dict | None = None,
+    on_week: Callable[[int], Any] | None = None,
 ) -> pd.DataFrame:
-    """Run one model for ``steps`` weeks and return its business x week table."""
+    """Run one model for ``steps`` weeks and return its business x week table.
+
+    ``on_week`` (for progress bars) is called with 1 after each week.
+    """
     model = CommunityModel(scenario, seed=seed, strategies=strategies)
-    model.run(steps)
+    if on_week is None:
+        model.run(steps)
+    else:
+        for _ in range(model.run_config["steps"] if steps is None else steps):
+            model.step()
+            on_week(1)
     return model.recorder.table()
 
 
@@ -91,6 +103,7 @@ def run_scenario(
     seed: int | None = None,
     progress: Callable[[int], Any] | None = None,
     strategies: dict | None = None,
+    on_week: Callable[[int], Any] | None = None,
 ) -> Results:
     """Run every replication of every arm of a scenario.
 
@@ -101,6 +114,7 @@ def run_scenario(
         seed: overrides ``run.seed``.
         progress: called with 1 after each finished model (for progress bars).
         strategies: Python strategy objects by name (subclasses of Strategy).
+        on_week: called with 1 after each week of each model (for progress bars in large towns).
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
@@ -111,7 +125,7 @@ def run_scenario(
     tables = []
     for r, s in enumerate(seeds):
         for arm_name, arm in arms(scenario):
-            df = simulate(arm, s, steps, strategies)
+            df = simulate(arm, s, steps, strategies, on_week)
             df.insert(0, "seed", s)
             df.insert(0, "replication", r)
             df.insert(0, "arm", arm_name)

@@ -476,3 +476,11 @@ def test_overtake_week_is_where_cumulative_revenue_takes_the_lead_for_good():
     assert got.loc[("A", "B"), "week"] == 7
     assert got.loc[("B", "A"), "week"] == -1  # not ahead at the end
     assert not got["ahead_from_start"].any()
+
+
+def test_week_progress_is_reported_and_changes_nothing():
+    s = small(steps=12)
+    weeks = []
+    with_bar = simulate(s, 4, on_week=weeks.append)
+    assert weeks == [1] * 12
+    assert with_bar.equals(simulate(s, 4))

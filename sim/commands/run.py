@@ -121,8 +121,10 @@ def main(args: argparse.Namespace) -> int:
     out = new_results_dir(scenario.name, args.out)
     started = utc_now()
     n_models = scenario.data["run"]["replications"] * len(arms(scenario))
-    bar = tqdm(total=n_models, desc="runs", unit="run", disable=not sys.stderr.isatty())
-    results = run_scenario(scenario, progress=bar.update)
+    weeks = n_models * scenario.data["run"]["steps"]
+    # Progress in weeks, so that a long run of a large town moves too.
+    bar = tqdm(total=weeks, desc=f"{n_models} run(s)", unit="week", disable=not sys.stderr.isatty())
+    results = run_scenario(scenario, on_week=bar.update)
     bar.close()
     write_results(results, out, started)
     print(
