@@ -551,12 +551,15 @@ class CommunityModel(mesa.Model):
 
     # 3 ----------------------------------------------------------------------------------
     def _purchases(self) -> dict[str, np.ndarray]:
-        """Who buys from whom this week, at what price (arrays of equal length)."""
+        """Stage 3: who buys from whom this week, at what price (arrays of equal length).
+
+        Purchases come category by category (``per_category`` counts them), walk-ins first.
+        """
         beh = self.beh
         out_c, out_b = [], []
         per_category = np.zeros(self.n_categories, dtype=np.int64)
         cut_total = np.zeros(self.n_businesses, dtype=np.int64)
-        first = np.zeros(self.n_businesses, dtype=np.int64)
+        walk_ins = np.zeros(self.n_businesses, dtype=np.int64)
         quality_part = beh["quality_weight"] * self.quality
         price_ratio = self.price / self.usual_price
 
@@ -585,7 +588,7 @@ class CommunityModel(mesa.Model):
                 self.business_hood[shops],
                 self.neighbourhood,
                 np.int8(WALK_IN),
-                first,
+                walk_ins,
                 cut_total,
             )
 
@@ -607,7 +610,7 @@ class CommunityModel(mesa.Model):
             out_c.append(customers)
             out_b.append(chosen)
             per_category[k] = len(customers)
-        self.contact_counts[:, WALK_IN] += first
+        self.contact_counts[:, WALK_IN] += walk_ins
         c = np.concatenate(out_c) if out_c else np.zeros(0, dtype=np.int64)
         b = np.concatenate(out_b) if out_b else np.zeros(0, dtype=np.int64)
         self.cut_backs = cut_total
@@ -640,6 +643,7 @@ class CommunityModel(mesa.Model):
 
     # 4 ----------------------------------------------------------------------------------
     def _experience(self, buys: dict[str, np.ndarray]) -> None:
+        """Stage 4: each purchase's experience; adds ``channel`` (how each customer was won) to ``buys``."""
         beh = self.beh
         c, b = buys["customer"], buys["business"]
         self.new_by_channel = np.zeros((self.n_businesses, len(CHANNELS) + 1), dtype=np.int64)

@@ -53,11 +53,11 @@ def pieces(n: int) -> list[tuple[int, int]]:
 
 
 def run[R](tasks: list[Callable[[], R]]) -> list[R]:
-    """Run one or two independent tasks and return their results in order, at once when allowed."""
-    if len(tasks) == 1 or threads() < 2:
+    """Run up to two independent tasks and return their results in order, at once when allowed."""
+    if len(tasks) <= 1 or threads() < 2:
         return [task() for task in tasks]
     if len(tasks) != 2:
-        raise ValueError("run takes one or two tasks")
+        raise ValueError("run takes at most two tasks")
     global _pool, _pool_pid
     if _pool is None or _pool_pid != os.getpid():  # a forked child does not inherit the thread
         _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commsim")
