@@ -484,3 +484,33 @@ def test_week_progress_is_reported_and_changes_nothing():
     with_bar = simulate(s, 4, on_week=weeks.append)
     assert weeks == [1] * 12
     assert with_bar.equals(simulate(s, 4))
+
+
+def test_a_customer_hears_with_probability_q_times_the_promoters_share_of_tie_strength():
+    """Word of mouth (ODD 7.5): P(hear about b) = q x_ib; the tie was weak with probability x_weak / x."""
+    from sim import kernels
+
+    listeners, q = 200_000, 0.5
+    n = listeners + 4  # four tellers, ids listeners .. listeners + 3
+    shares = np.array([0.4, 0.3, 0.2, 0.1], dtype=np.float32)  # row-normalised tie strength
+    weak = np.array([False, True, False, True])
+    indptr = np.concatenate([np.arange(listeners + 1) * 4, np.full(4, listeners * 4)]).astype(np.int32)
+    indices = np.tile(np.arange(listeners, n), listeners).astype(np.int32)
+    weights, weak_entry = np.tile(shares, listeners), np.tile(weak, listeners)
+    # The second and third tellers (shares 0.3 weak, 0.2 strong) promote business 0: x = 0.5, 0.6 weak.
+    tell_ptr = np.zeros(n + 1, dtype=np.int64)
+    tell_ptr[listeners + 2 :] = [1, 2, 2]  # customer j tells tell_biz[tell_ptr[j] : tell_ptr[j + 1]]
+    tell_biz = np.zeros(2, dtype=np.int32)
+    u = np.random.default_rng(5).random(n, dtype=np.float32)
+    contact = np.zeros((n, 1), dtype=np.int8)
+    by_weak = np.zeros((n, 1), dtype=bool)
+    first = np.zeros(1, dtype=np.int64)
+    kernels.recommend(
+        0, listeners, u, q, indptr, indices, weights, weak_entry, tell_ptr, tell_biz, 3, 0.3,
+        np.int8(3), contact, np.zeros((n, 1), dtype=np.float32), np.full((n, 1), -1, dtype=np.int16),
+        np.full((n, 1), -1, dtype=np.int16), by_weak, first,
+    )  # fmt: skip
+    heard = contact[:listeners, 0] == 3
+    assert first[0] == heard.sum()
+    assert heard.mean() == pytest.approx(q * 0.5, abs=0.004)  # sd of the mean is about 0.001
+    assert by_weak[:listeners, 0][heard].mean() == pytest.approx(0.6, abs=0.01)
