@@ -114,18 +114,6 @@ def fade_and_sum(trust, contact, forgetting, initial):  # pragma: no cover - com
 
 
 @njit(**_JIT)
-def trust_sum(trust, contact):  # pragma: no cover - compiled
-    """Trust held by each business's aware customers (float64)."""
-    n, nb = trust.shape
-    total = np.zeros(nb, np.float64)
-    for i in range(n):
-        for b in range(nb):
-            if contact[i, b] > 0:
-                total[b] += trust[i, b]
-    return total
-
-
-@njit(**_JIT)
 def _pick_tie(i, v, indptr, indices, weights, n):  # pragma: no cover - compiled
     """The tie customer i talks to, chosen in proportion to tie strength with uniform ``v``.
 
@@ -184,7 +172,6 @@ def recommend(
     """
     n = len(u)
     g = np.float32(gain)
-    one = np.float32(1.0)
     complete = len(indptr) == 0
     for i in range(lo, hi):
         if not u[i] < q:
@@ -194,11 +181,7 @@ def recommend(
             continue
         for k in range(tell_ptr[j], tell_ptr[j + 1]):
             b = tell_biz[k]
-            if contact_state[i, b] == 0:
-                contact_state[i, b] = channel
-                first_contacts[b] += 1
-            t = trust[i, b]
-            trust[i, b] = t + g * (one - t)
+            _meet(i, b, channel, g, contact_state, trust, first_contacts)
             last_recommendation[i, b] = week
             if first_purchase[i, b] < 0:
                 by_weak_tie[i, b] = False if complete else weak_entry[e]
@@ -230,6 +213,25 @@ def warn(
     return heard
 
 
+@njit(inline="always", **_JIT)
+def _become_aware(i, b, channel, contact_state, first_contacts):  # pragma: no cover - compiled
+    """Customer i hears of business b: the first channel (code) is kept, and counted per business."""
+    if contact_state[i, b] == 0:
+        contact_state[i, b] = channel
+        first_contacts[b] += 1
+
+
+@njit(inline="always", **_JIT)
+def _meet(i, b, channel, gain, contact_state, trust, first_contacts):  # pragma: no cover - compiled
+    """A contact: customer i becomes aware of business b and gains trust ``gain`` x (1 - trust).
+
+    ``gain`` is float32, so trust stays in float32 arithmetic.
+    """
+    _become_aware(i, b, channel, contact_state, first_contacts)
+    t = trust[i, b]
+    trust[i, b] = t + gain * (np.float32(1.0) - t)
+
+
 @njit(**_JIT)
 def contact(rows, cols, channel, gain, contact_state, trust, first_contacts):  # pragma: no cover
     """Make customers aware of businesses and add trust ``gain x (1 - trust)`` (ODD 7.2).
@@ -238,15 +240,8 @@ def contact(rows, cols, channel, gain, contact_state, trust, first_contacts):  #
     business in ``first_contacts``. Pairs must be distinct.
     """
     g = np.float32(gain)
-    one = np.float32(1.0)
     for k in range(len(rows)):
-        i = rows[k]
-        b = cols[k]
-        if contact_state[i, b] == 0:
-            contact_state[i, b] = channel
-            first_contacts[b] += 1
-        t = trust[i, b]
-        trust[i, b] = t + g * (one - t)
+        _meet(rows[k], cols[k], channel, g, contact_state, trust, first_contacts)
 
 
 @njit(**_JIT)
@@ -332,9 +327,7 @@ def shop(
         b = shops[pick]
         customers[k] = i
         chosen[k] = b
-        if contact_state[i, b] == 0:
-            contact_state[i, b] = walk_in_code
-            first_contacts[b] += 1
+        _become_aware(i, b, walk_in_code, contact_state, first_contacts)
     # Choices.
     u = np.empty(ns, np.float64)
     m = n_walkers
@@ -503,9 +496,7 @@ def refer(
                 if i < lo or i >= hi or not draws[row + s] < chances[k]:
                     continue
                 sent[k] += 1
-                if contact_state[i, c] == 0:
-                    contact_state[i, c] = channel
-                    first_contacts[c] += 1
+                _become_aware(i, c, channel, contact_state, first_contacts)
                 passed = pt * trust[i, b]
                 if passed > trust[i, c]:
                     trust[i, c] = passed
@@ -561,7 +552,6 @@ def community_contacts(
     """
     n = contact_state.shape[0]
     g = np.float32(gain)
-    one = np.float32(1.0)
     reached = 0
     for home in (True, False):
         p = p_home if home else p_away
@@ -577,10 +567,6 @@ def community_contacts(
                 i = start + pos
             else:
                 i = pos if pos < start else pos + size
-            if contact_state[i, b] == 0:
-                contact_state[i, b] = channel
-                first_contacts[b] += 1
-            t = trust[i, b]
-            trust[i, b] = t + g * (one - t)
+            _meet(i, b, channel, g, contact_state, trust, first_contacts)
             reached += 1
     return reached

@@ -805,13 +805,13 @@ class CommunityModel(mesa.Model):
         """
         f = float(self.beh["forgetting"])
         t0 = float(self.beh["initial_trust"])
-
-        def piece(lo: int, hi: int) -> np.ndarray:
-            if f > 0:
-                return kernels.fade_and_sum(self.trust[lo:hi], self.contact[lo:hi], f, t0)
-            return kernels.trust_sum(self.trust[lo:hi], self.contact[lo:hi])
-
-        self.trust_held = sum(parallel.over_pieces(piece, self.n_customers))
+        # With forgetting 0 the pass leaves trust as it is and only sums it.
+        self.trust_held = sum(
+            parallel.over_pieces(
+                lambda lo, hi: kernels.fade_and_sum(self.trust[lo:hi], self.contact[lo:hi], f, t0),
+                self.n_customers,
+            )
+        )
 
     # 6 ----------------------------------------------------------------------------------
     def _partner_referrals(self, buys: dict[str, np.ndarray]) -> np.ndarray:
