@@ -59,24 +59,11 @@ def scenario_overrides(customers: int, weeks: int, extra: list[str]) -> list[str
     return [f"population.customers={customers}", f"run.steps={weeks}", *extra]
 
 
-def time_fast(scenario, seed: int, weeks: int) -> tuple[float, float]:
-    """(construction seconds, weekly-steps seconds) of one fast-engine run."""
+def time_engine(engine, scenario, seed: int, weeks: int) -> tuple[float, float]:
+    """(construction seconds, weekly-steps seconds) of one run of ``engine`` (a model class)."""
     gc.collect()
     t0 = time.perf_counter()
-    model = CommunityModel(scenario, seed=seed)
-    t1 = time.perf_counter()
-    model.run(weeks)
-    t2 = time.perf_counter()
-    return t1 - t0, t2 - t1
-
-
-def time_reference(scenario, seed: int, weeks: int) -> tuple[float, float]:
-    """(construction seconds, weekly-steps seconds) of one reference-engine run."""
-    from reference_mesa import ReferenceModel
-
-    gc.collect()
-    t0 = time.perf_counter()
-    model = ReferenceModel(scenario, seed=seed)
+    model = engine(scenario, seed=seed)
     t1 = time.perf_counter()
     model.run(weeks)
     t2 = time.perf_counter()
@@ -103,6 +90,8 @@ def peak_rss_mb(scenario_path: str, overrides: list[str], seed: int, weeks: int)
 
 def run(args: argparse.Namespace) -> dict:
     """Run the benchmark and return its figures."""
+    from reference_mesa import ReferenceModel
+
     overrides = scenario_overrides(args.customers, args.weeks, args.set)
     scenario = load_scenario(args.scenario, overrides)
     n, w = args.customers, args.weeks
@@ -115,11 +104,11 @@ def run(args: argparse.Namespace) -> dict:
     for r in range(args.repetitions):
         seed = args.seed + r
         net.append(time_network(scenario, seed))
-        build, secs = time_fast(scenario, seed, w)
+        build, secs = time_engine(CommunityModel, scenario, seed, w)
         fast_build.append(build)
         fast_speed.append(n * w / secs)
         if not args.no_reference:
-            build, secs = time_reference(scenario, seed, w)
+            build, secs = time_engine(ReferenceModel, scenario, seed, w)
             ref_build.append(build)
             ref_speed.append(n * w / secs)
             ratios.append(fast_speed[-1] / ref_speed[-1])
