@@ -233,25 +233,65 @@ def _meet(i, b, channel, gain, contact_state, trust, first_contacts):  # pragma:
 
 
 @njit(**_JIT)
-def contact(rows, cols, channel, gain, contact_state, trust, first_contacts):  # pragma: no cover
+def contact(rows, cols, channel, gains, contact_state, trust, first_contacts):  # pragma: no cover
     """Make customers aware of businesses and add trust ``gain x (1 - trust)`` (ODD 7.2).
 
-    The first channel is recorded where the customer was not aware yet, and counted per
-    business in ``first_contacts``. Pairs must be distinct.
+    ``gains`` holds the gain of each business (float32). The first channel is recorded where
+    the customer was not aware yet, and counted per business in ``first_contacts``. Pairs must
+    be distinct.
     """
-    g = np.float32(gain)
     for k in range(len(rows)):
-        _meet(rows[k], cols[k], channel, g, contact_state, trust, first_contacts)
+        _meet(rows[k], cols[k], channel, gains[cols[k]], contact_state, trust, first_contacts)
+
+
+@njit(**_JIT)
+def needs(lo, hi, need_draws, need_frequency, shop_ptr, shop_ids, contact_state):  # pragma: no cover
+    """Who has a need this week, customer by customer (ODD 7.3), for customers ``lo`` to ``hi - 1``.
+
+    Customer i needs category k when ``need_draws[k, i]`` is below ``need_frequency[i, k]``
+    and k has an open shop (``shop_ids[shop_ptr[k]:shop_ptr[k + 1]]``); they know a shop
+    when they are aware of at least one of them.
+
+    Returns:
+        (customer, category, knows a shop) of each need, in customer then category order, and
+        per category the number of needs from customers who know a shop and who know none.
+    """
+    n_cat = len(shop_ptr) - 1
+    size = (hi - lo) * n_cat  # at most (untouched memory costs nothing)
+    who = np.empty(size, np.int64)
+    cat = np.empty(size, np.int64)
+    knows = np.empty(size, np.bool_)
+    knowing = np.zeros(n_cat, np.int64)
+    unknowing = np.zeros(n_cat, np.int64)
+    m = 0
+    for i in range(lo, hi):
+        for k in range(n_cat):
+            if not need_draws[k, i] < need_frequency[i, k] or shop_ptr[k + 1] == shop_ptr[k]:
+                continue
+            known = False
+            for s in range(shop_ptr[k], shop_ptr[k + 1]):
+                if contact_state[i, shop_ids[s]] != 0:
+                    known = True
+                    break
+            who[m], cat[m], knows[m] = i, k, known
+            knowing[k] += known
+            unknowing[k] += not known
+            m += 1
+    return who[:m], cat[:m], knows[:m], knowing, unknowing
 
 
 @njit(**_JIT)
 def shop(
-    shops,
-    need_frequency,
-    draws,
-    rng_choice,
-    rng_cut,
-    rng_walk,
+    who,
+    cat,
+    knows,
+    walk_u,
+    pick_u,
+    choice_u,
+    cut_u,
+    starts,
+    shop_ptr,
+    shop_ids,
     walk_in,
     demand_index,
     trust_resilience,
@@ -264,88 +304,78 @@ def shop(
     values_weight,
     trust_weight,
     habit_weight,
-    shop_hood,
+    business_hood,
     home,
     walk_in_code,
     first_contacts,
     cut_backs,
 ):  # pragma: no cover - compiled
-    """One category's purchases this week (ODD 7.3).
+    """This week's purchases of the needs ``who``/``cat``/``knows`` (from :func:`needs`; ODD 7.3).
 
-    Each customer has a need when their uniform ``draws`` is below their ``need_frequency``. One
-    who knows none of the open ``shops`` walks into one with probability ``walk_in``, ten times
-    more likely one in their home neighbourhood (it becomes known through channel
-    ``walk_in_code``). One who knows some chooses among them by a multinomial logit with utility
-    U_ib = quality_part_b - price_weight_i x price_ratio_b + trust_weight x values_weight_i x
-    trust_ib + habit_weight x [b is their patron], by inverse CDF. In a downturn
-    (``demand_index`` D < 1) the buyer then cuts back with probability (1 - D) x
-    (1 - trust_resilience x trust in the chosen shop).
+    A customer with a need who knows none of the category's open shops walks into one with
+    probability ``walk_in``, ten times more likely one in their home neighbourhood (it becomes
+    known through channel ``walk_in_code``). One who knows some chooses among them by a
+    multinomial logit with utility U_ib = quality_part_b - price_weight_i x price_ratio_b +
+    trust_weight x values_weight_i x trust_ib + habit_weight x [b is their patron], by inverse
+    CDF. In a downturn (``demand_index`` D < 1) the buyer then cuts back with probability
+    (1 - D) x (1 - trust_resilience x trust in the chosen shop).
 
-    Random draws, stream by stream in this order: a walk-in draw per customer with a need who
-    knows no shop, then a pick draw per walker; a choice draw per buyer; a cut-back draw per
-    buyer in a downturn.
+    Uniform draws, each read in need order within a category from that category's start in
+    ``starts``: ``walk_u`` one per need without a known shop (row 0 of ``starts``), ``pick_u``
+    the walked-in shop, one per walk-in (row 1), ``choice_u`` and ``cut_u`` one each per need
+    with a known shop (row 2; ``cut_u`` only in a downturn). A piece of the town starts where
+    the previous one stopped. Each purchase gets a key, its place among the category's
+    purchases before cut-backs with walk-ins first (the order in which the model lists them):
+    row 3 holds each category's next walk-in key, row 4 its next choice key.
 
     Returns:
-        (customers, shops) of this category's purchases: walk-ins first, then choices.
+        (customers, shops, keys) of the purchases, customer by customer.
     """
-    if len(shops) == 0:
-        empty = np.zeros(0, np.int64)
-        return empty, empty
-    needers = np.flatnonzero(draws < need_frequency)
-    ns = len(shops)
-    knows = np.zeros(len(needers), np.bool_)
-    n_buyers = 0
-    for k in range(len(needers)):
-        i = needers[k]
-        for s in shops:
-            if contact_state[i, s] != 0:
-                knows[k] = True
-                n_buyers += 1
-                break
-    # Walk-ins.
-    walkers = np.empty(len(needers) - n_buyers, np.int64)
-    n_walkers = 0
-    for k in range(len(needers)):
-        if not knows[k] and rng_walk.random() < walk_in:
-            walkers[n_walkers] = needers[k]
-            n_walkers += 1
-    customers = np.empty(n_walkers + n_buyers, np.int64)
-    chosen = np.empty(n_walkers + n_buyers, np.int64)
-    for k in range(n_walkers):
-        i = walkers[k]
-        total = 0.0
-        for j in range(ns):
-            total += 1.1 if shop_hood[j] == home[i] else 0.1
-        target = rng_walk.random() * total
-        cum = 0.0
-        pick = ns - 1
-        for j in range(ns):
-            cum += 1.1 if shop_hood[j] == home[i] else 0.1
-            if cum > target:
-                pick = j
-                break
-        b = shops[pick]
-        customers[k] = i
-        chosen[k] = b
-        _become_aware(i, b, walk_in_code, contact_state, first_contacts)
-    # Choices.
-    u = np.empty(ns, np.float64)
-    m = n_walkers
-    for k in range(len(needers)):
-        if not knows[k]:
+    at_walk, at_pick, at_choice = starts[0].copy(), starts[1].copy(), starts[2].copy()
+    key_walk, key_choice = starts[3].copy(), starts[4].copy()
+    customers = np.empty(len(who), np.int64)
+    chosen = np.empty(len(who), np.int64)
+    keys = np.empty(len(who), np.int64)
+    u = np.empty(len(shop_ids), np.float64)
+    m = 0
+    for e in range(len(who)):
+        i, k = who[e], cat[e]
+        lo, hi = shop_ptr[k], shop_ptr[k + 1]
+        ns = hi - lo
+        if not knows[e]:  # walk-in
+            d = walk_u[at_walk[k]]
+            at_walk[k] += 1
+            if not d < walk_in:
+                continue
+            total = 0.0
+            for j in range(lo, hi):
+                total += 1.1 if business_hood[shop_ids[j]] == home[i] else 0.1
+            target = pick_u[at_pick[k]] * total
+            at_pick[k] += 1
+            cum = 0.0
+            pick = ns - 1
+            for j in range(ns):
+                cum += 1.1 if business_hood[shop_ids[lo + j]] == home[i] else 0.1
+                if cum > target:
+                    pick = j
+                    break
+            b = shop_ids[lo + pick]
+            customers[m], chosen[m], keys[m] = i, b, key_walk[k]
+            key_walk[k] += 1
+            m += 1
+            _become_aware(i, b, walk_in_code, contact_state, first_contacts)
             continue
-        i = needers[k]
         top = -np.inf
         for j in range(ns):
-            b = shops[j]
+            b = shop_ids[lo + j]
             if contact_state[i, b] == 0:
                 u[j] = -np.inf
                 continue
             v = (
-                quality_part[j]
-                - price_weight[i] * price_ratio[j]
+                quality_part[b]
+                - price_weight[i] * price_ratio[b]
                 + trust_weight * values_weight[i] * trust[i, b]
-                + (habit_weight if patron[i] == b else 0.0)
+                + (habit_weight if patron[i, k] == b else 0.0)
             )
             u[j] = v
             if v > top:
@@ -355,25 +385,25 @@ def shop(
             if u[j] > -np.inf:
                 total += np.exp(u[j] - top)
             u[j] = total  # cumulative weight
-        target = rng_choice.random() * total
+        target = choice_u[at_choice[k]] * total
         pick = ns - 1
         for j in range(ns):
             if u[j] > target:
                 pick = j
                 break
-        customers[m] = i
-        chosen[m] = shops[pick]
-        m += 1
-    if demand_index >= 1.0:
-        return customers, chosen
-    # Cut-backs: low-trust customers first.
-    keep = np.ones(len(customers), np.bool_)
-    for k in range(n_walkers, len(customers)):
-        i, b = customers[k], chosen[k]
-        if rng_cut.random() < (1.0 - demand_index) * (1.0 - trust_resilience * trust[i, b]):
-            keep[k] = False
+        b = shop_ids[lo + pick]
+        key = key_choice[k]
+        key_choice[k] += 1
+        cut = demand_index < 1.0 and cut_u[at_choice[k]] < (1.0 - demand_index) * (
+            1.0 - trust_resilience * trust[i, b]
+        )
+        at_choice[k] += 1
+        if cut:
             cut_backs[b] += 1
-    return customers[keep], chosen[keep]
+            continue
+        customers[m], chosen[m], keys[m] = i, b, key
+        m += 1
+    return customers[:m], chosen[:m], keys[:m]
 
 
 @njit(**_JIT)
@@ -537,36 +567,51 @@ def ad_contacts(u, q, reach):  # pragma: no cover - compiled
 
 
 @njit(**_JIT)
-def community_contacts(
-    start, size, p_home, p_away, rng, b, gain, channel, contact_state, trust, first_contacts
-):  # pragma: no cover - compiled
-    """Customers reached by business b's community work this week (ODD 7.2).
+def community_reach(start, size, p_home, p_away, rng, n):  # pragma: no cover - compiled
+    """Customers one business's community work reaches this week (ODD 7.2).
 
     Each customer of the home neighbourhood (ids ``start`` to ``start + size - 1``) is reached
-    with probability ``p_home``, every other customer with ``p_away``, independently: the gaps
-    between reached customers are geometric, so the cost grows with the customers reached, not
-    with the town. Reached customers become aware (code ``channel`` if first, counted in
-    ``first_contacts``) and gain trust ``gain x (1 - trust)``.
-
-    Returns the number of customers reached.
+    with probability ``p_home``, every other customer of the ``n`` with ``p_away``,
+    independently: the gaps between reached customers are geometric (drawn from ``rng``, home
+    first), so the cost grows with the customers reached, not with the town.
     """
-    n = contact_state.shape[0]
-    g = np.float32(gain)
-    reached = 0
+    out = np.empty(0, np.int64)
     for home in (True, False):
         p = p_home if home else p_away
         span = size if home else n - size
         if p <= 0.0 or span <= 0:
             continue
+        found = np.empty(min(span, int(span * p + 6.0 * np.sqrt(span * p + 1.0)) + 16), np.int64)
+        m = 0
         pos = -1
         while True:
             pos += 1 if p >= 1.0 else rng.geometric(p)
             if pos >= span:
                 break
+            if m == len(found):  # rare: more than six standard deviations above the mean
+                more = np.empty(2 * len(found), np.int64)
+                more[:m] = found
+                found = more
             if home:
-                i = start + pos
+                found[m] = start + pos
             else:
-                i = pos if pos < start else pos + size
-            _meet(i, b, channel, g, contact_state, trust, first_contacts)
-            reached += 1
-    return reached
+                found[m] = pos if pos < start else pos + size
+            m += 1
+        out = np.concatenate((out, found[:m]))
+    return out
+
+
+@njit(**_JIT)
+def by_customer(customers, n):  # pragma: no cover - compiled
+    """The order that lists ``customers`` (ids below ``n``) by customer, stably (a counting sort)."""
+    at = np.zeros(n + 1, np.int64)
+    for i in customers:
+        at[i + 1] += 1
+    for i in range(n):
+        at[i + 1] += at[i]
+    order = np.empty(len(customers), np.int64)
+    for k in range(len(customers)):
+        i = customers[k]
+        order[at[i]] = k
+        at[i] += 1
+    return order

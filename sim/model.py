@@ -477,7 +477,6 @@ class CommunityModel(mesa.Model):
         self._contact(rows, cols, AD, self.beh["ad_trust"])
         self.ad_contacts = np.bincount(cols, minlength=self.n_businesses)
 
-        first = np.zeros(self.n_businesses, dtype=np.int64)
         engaged = []
         for b in np.flatnonzero(self.alive):
             strat = self.business_strategy[b]
@@ -488,33 +487,40 @@ class CommunityModel(mesa.Model):
             if self.engagement[b] > 0:
                 engaged.append(int(b))
 
-        def community_work(businesses: list[int]) -> None:
-            # Each business draws from its own stream and touches its own column: the two
-            # halves of the list can run at once.
+        def community_work(businesses: list[int]) -> list[np.ndarray]:
+            # Each business draws from its own stream: the two halves of the list can run at once.
+            reached = []
             for b in businesses:
                 p_home = min(1.0, self.beh["community_reach"] * self.engagement[b] / 0.10)
                 p_away = min(1.0, p_home * self.beh["community_spillover"])
                 h = self.business_hood[b]
-                self.community_contacts[b] = kernels.community_contacts(
-                    int(self._hood_starts[h]),
-                    int(self._hood_sizes[h]),
-                    p_home,
-                    p_away,
-                    self._business_stream("community", b),
-                    b,
-                    float(self.beh["community_trust"] * self.consistency[b]),
-                    np.int8(COMMUNITY),
-                    self.contact,
-                    self.trust,
-                    first,
+                reached.append(
+                    kernels.community_reach(
+                        int(self._hood_starts[h]),
+                        int(self._hood_sizes[h]),
+                        p_home,
+                        p_away,
+                        self._business_stream("community", b),
+                        self.n_customers,
+                    )
                 )
+            return reached
 
         if len(parallel.pieces(self.n_customers)) == 1:
-            community_work(engaged)
+            reached = community_work(engaged)
         else:
             half = len(engaged) // 2
-            parallel.run([lambda: community_work(engaged[:half]), lambda: community_work(engaged[half:])])
-        self.contact_counts[:, COMMUNITY] += first
+            halves = [engaged[:half], engaged[half:]]
+            one, two = parallel.run([lambda part=part: community_work(part) for part in halves])
+            reached = one + two
+        if reached:
+            rows = np.concatenate(reached)
+            cols = np.repeat(np.array(engaged, dtype=np.int64), [len(r) for r in reached])
+            self.community_contacts = np.bincount(cols, minlength=self.n_businesses)
+            gains = (self.beh["community_trust"] * self.consistency).astype(np.float32)
+            # Reached customers in customer order: each row of the state is visited once.
+            order = kernels.by_customer(rows, self.n_customers)
+            self._contact(rows[order], cols[order], COMMUNITY, gains)
 
     def _ad_budgets(self) -> np.ndarray:
         """Each business's weekly ad budget, currency."""
@@ -533,103 +539,168 @@ class CommunityModel(mesa.Model):
             self._contact_u, float(self.beh["word_of_mouth"]), reach.astype(np.float64)
         )
 
-    def _contact(self, rows: np.ndarray, cols: np.ndarray, channel: int, trust_gain: float) -> None:
-        """Make customers aware of businesses (recording the first channel) and add trust."""
+    def _contact(
+        self, rows: np.ndarray, cols: np.ndarray, channel: int, trust_gain: float | np.ndarray
+    ) -> None:
+        """Make customers aware of businesses (recording the first channel) and add trust.
+
+        ``trust_gain``: one for all businesses or one per business. Pairs must be distinct and in
+        customer order (so each row of the state is visited once, and a large town's halves run
+        at once).
+        """
         if len(rows) == 0:
             return
-        first = np.zeros(self.n_businesses, dtype=np.int64)
-        kernels.contact(
-            np.asarray(rows, dtype=np.int64),
-            np.asarray(cols, dtype=np.int64),
-            np.int8(channel),
-            float(trust_gain),
-            self.contact,
-            self.trust,
-            first,
-        )
-        self.contact_counts[:, channel] += first
+        gains = np.broadcast_to(np.asarray(trust_gain, dtype=np.float32), (self.n_businesses,))
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        cut = [np.searchsorted(rows, lo) for lo, _ in parallel.pieces(self.n_customers)] + [len(rows)]
+
+        def contact(lo: int, hi: int) -> np.ndarray:
+            first = np.zeros(self.n_businesses, dtype=np.int64)
+            kernels.contact(
+                rows[lo:hi], cols[lo:hi], np.int8(channel), gains, self.contact, self.trust, first
+            )
+            return first
+
+        spans = zip(cut[:-1], cut[1:], strict=True)
+        firsts = parallel.run([lambda a=a, z=z: contact(a, z) for a, z in spans])
+        self.contact_counts[:, channel] += sum(firsts)
 
     # 3 ----------------------------------------------------------------------------------
     def _purchases(self) -> dict[str, np.ndarray]:
         """Stage 3: who buys from whom this week, at what price (arrays of equal length).
 
-        Purchases come category by category (``per_category`` counts them), walk-ins first.
+        Purchases are listed category by category (``per_category`` counts them), walk-ins
+        first, each part in customer order. They are found customer by customer (each
+        customer's row of the state is read once for all categories); ``"by_customer"`` is the
+        order that visits them so, for stage 4.
         """
+        nc, n = self.n_categories, self.n_customers
         beh = self.beh
-        out_c, out_b = [], []
-        per_category = np.zeros(self.n_categories, dtype=np.int64)
-        cut_total = np.zeros(self.n_businesses, dtype=np.int64)
+        shop_ids = [np.flatnonzero(self.alive & (self.business_category == k)) for k in range(nc)]
+        shop_ptr = np.concatenate([[0], np.cumsum([len(s) for s in shop_ids])]).astype(np.int64)
+        shop_ids = np.concatenate(shop_ids).astype(np.int64)
+        need_draws = np.empty((nc, n), dtype=np.float32)
+        for k in range(nc):  # drawn for every category, whether or not it has an open shop
+            need_draws[k] = self._category_streams(k)[4].random(n, dtype=np.float32)
+        found = parallel.over_pieces(
+            lambda lo, hi: kernels.needs(
+                lo, hi, need_draws, self.need_frequency, shop_ptr, shop_ids, self.contact
+            ),
+            n,
+        )
+        walk_u, pick_u, choice_u, cut_u, starts, n_keys = self._shopping_draws(found, shop_ptr)
         walk_ins = np.zeros(self.n_businesses, dtype=np.int64)
+        cut_total = np.zeros(self.n_businesses, dtype=np.int64)
         quality_part = beh["quality_weight"] * self.quality
         price_ratio = self.price / self.usual_price
 
-        def shop(k: int) -> tuple[np.ndarray, np.ndarray]:
-            rng_choice, rng_cut, rng_walk, _, rng_need = self._category_streams(k)
-            shops = np.flatnonzero(self.alive & (self.business_category == k))
-            return kernels.shop(
-                shops,
-                self.need_frequency[:, k],
-                rng_need.random(self.n_customers, dtype=np.float32),
-                rng_choice,
-                rng_cut,
-                rng_walk,
+        def shop(piece: int) -> tuple[np.ndarray, ...]:
+            who, cat, knows = found[piece][:3]
+            first = np.zeros(self.n_businesses, dtype=np.int64)
+            cut = np.zeros(self.n_businesses, dtype=np.int64)
+            bought = kernels.shop(
+                who,
+                cat,
+                knows,
+                walk_u,
+                pick_u,
+                choice_u,
+                cut_u,
+                starts[piece],
+                shop_ptr,
+                shop_ids,
                 float(self.eco["walk_in"]),
                 float(self.demand_index),
                 float(beh["trust_resilience"]),
                 self.contact,
                 self.trust,
-                self.patron[:, k],
-                quality_part[shops],
-                price_ratio[shops],
+                self.patron,
+                quality_part,
+                price_ratio,
                 self.price_weight,
                 self.values_weight,
                 float(beh["trust_weight"]),
                 float(beh["habit_weight"]),
-                self.business_hood[shops],
+                self.business_hood,
                 self.neighbourhood,
                 np.int8(WALK_IN),
-                walk_ins,
-                cut_total,
+                first,
+                cut,
             )
+            return (*bought, first, cut)
 
-        # Categories are independent (own shops, own streams): in a large town, two groups of
-        # similar demand run at once.
-        if len(parallel.pieces(self.n_customers)) == 1:
-            group = np.zeros(self.n_categories, dtype=np.int64)
-        else:
-            group = self._category_groups()
-        done: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-        def shop_group(g: int) -> None:
-            for k in np.flatnonzero(group == g):
-                done[int(k)] = shop(int(k))
-
-        parallel.run([lambda g=g: shop_group(g) for g in np.unique(group)])
-        for k in range(self.n_categories):
-            customers, chosen = done[k]
-            out_c.append(customers)
-            out_b.append(chosen)
-            per_category[k] = len(customers)
+        # Each customer's needs touch only their own row: the halves of the town run at once.
+        parts = parallel.run([lambda p=p: shop(p) for p in range(len(found))])
+        customers, chosen, keys = (np.concatenate([part[x] for part in parts]) for x in range(3))
+        for part in parts:
+            walk_ins += part[3]
+            cut_total += part[4]
         self.contact_counts[:, WALK_IN] += walk_ins
-        c = np.concatenate(out_c) if out_c else np.zeros(0, dtype=np.int64)
-        b = np.concatenate(out_b) if out_b else np.zeros(0, dtype=np.int64)
         self.cut_backs = cut_total
-        return {"customer": c, "business": b, "price": self.price[b], "per_category": per_category}
+        # The listed order: a purchase's place is its key less the cut-backs before it.
+        if cut_total.any():
+            kept = np.zeros(n_keys, dtype=np.int64)
+            kept[keys] = 1
+            place = (np.cumsum(kept) - 1)[keys]
+        else:
+            place = keys
+        c = np.empty(len(keys), dtype=np.int64)
+        b = np.empty(len(keys), dtype=np.int64)
+        c[place] = customers
+        b[place] = chosen
+        per_category = np.bincount(self.business_category[chosen], minlength=nc).astype(np.int64)
+        return {
+            "customer": c,
+            "business": b,
+            "price": self.price[b],
+            "per_category": per_category,
+            "by_customer": place,
+        }
 
-    def _category_groups(self) -> np.ndarray:
-        """Two groups of categories (0 or 1 each) with similar expected purchases per week."""
-        cached = getattr(self, "_groups", None)
-        if cached is not None and len(cached) == self.n_categories:
-            return cached
-        demand = self.need_frequency.mean(axis=0)
-        group = np.zeros(self.n_categories, dtype=np.int64)
-        load = [0.0, 0.0]
-        for k in np.argsort(-demand, kind="stable"):
-            g = int(load[1] < load[0])
-            group[k] = g
-            load[g] += demand[k]
-        self._groups = group
-        return group
+    def _shopping_draws(
+        self, found: list[tuple[np.ndarray, ...]], shop_ptr: np.ndarray
+    ) -> tuple[np.ndarray, ...]:
+        """This week's purchase draws from each category's streams, and where each piece starts.
+
+        Per category, in need order (customer order): one walk-in draw per need without a known
+        shop, then one shop draw per walk-in (walk-in stream); one choice draw per need with a
+        known shop (choice stream) and, in a downturn, one cut-back draw each (cut-back stream).
+        Returns the four draw arrays (categories one after another), per piece of the town the
+        starts that :func:`sim.kernels.shop` reads, and the number of purchase keys.
+        """
+        nc = self.n_categories
+        walk_in = float(self.eco["walk_in"])
+        knowing = np.array([f[3] for f in found])  # pieces x categories
+        unknowing = np.array([f[4] for f in found])
+        n_know, n_unknow = knowing.sum(axis=0), unknowing.sum(axis=0)
+        walkers = np.zeros((len(found), nc), dtype=np.int64)  # walk-ins per piece
+        walk_u, pick_u, choice_u, cut_u = [], [], [], []
+        for k in np.flatnonzero(shop_ptr[1:] > shop_ptr[:-1]):
+            rng_choice, rng_cut, rng_walk = self._category_streams(k)[:3]
+            walk_u.append(rng_walk.random(n_unknow[k]))
+            walked = walk_u[-1] < walk_in
+            walkers[0, k] = np.count_nonzero(walked[: unknowing[0, k]])
+            walkers[-1, k] = np.count_nonzero(walked[unknowing[0, k] :]) if len(found) > 1 else walkers[0, k]
+            pick_u.append(rng_walk.random(walkers[:, k].sum()))
+            choice_u.append(rng_choice.random(n_know[k]))
+            if self.demand_index < 1.0:
+                cut_u.append(rng_cut.random(n_know[k]))
+        n_walk = walkers.sum(axis=0)
+
+        def before(counts: np.ndarray) -> np.ndarray:  # per category: where its draws start
+            return np.concatenate([[0], np.cumsum(counts)[:-1]])
+
+        # Per piece: where the walk-in, shop and choice draws start, the next walk-in and choice keys.
+        key = before(n_walk + n_know)
+        first = np.stack([before(n_unknow), before(n_walk), before(n_know), key, key + n_walk])
+        starts = [first, first + np.stack([unknowing[0], walkers[0], knowing[0], walkers[0], knowing[0]])]
+        n_keys = int((n_walk + n_know).sum())
+
+        def joined(parts: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0)
+
+        return joined(walk_u), joined(pick_u), joined(choice_u), joined(cut_u), starts[: len(found)], n_keys
 
     def _category_streams(self, k: int) -> tuple[np.random.Generator, ...]:
         """Choice, cut-back, walk-in, experience and need streams of one category (independent)."""
@@ -662,8 +733,10 @@ class CommunityModel(mesa.Model):
                     start += count
         personalisation = np.array([s.personalisation for s in self.business_strategy], dtype=np.float64)
         price_ratio = self.price / self.usual_price
-        c = np.asarray(c, dtype=np.int64)
-        b = np.asarray(b, dtype=np.int64)
+        # Visit purchases customer by customer (each customer's row is read once); the draws
+        # stay with their purchase.
+        place = buys["by_customer"]
+        c, b, noise = c[place], b[place], noise[place]
 
         def experience(lo: int, hi: int) -> np.ndarray:
             # Purchases are distinct (customer, business) pairs, so the halves touch different cells.
@@ -698,8 +771,9 @@ class CommunityModel(mesa.Model):
 
         parts = parallel.over_pieces(experience, len(c))
         channel = np.concatenate([p[0] for p in parts])
-        buys["channel"] = channel  # how each purchase's customer was won (for margins by channel)
         first = np.concatenate([p[1] for p in parts])
+        buys["channel"] = np.empty_like(channel)
+        buys["channel"][place] = channel  # how each purchase's customer was won (for margins)
         nb = self.n_businesses
         self.new_by_channel = np.bincount(
             b[first] * (len(CHANNELS) + 1) + channel[first], minlength=nb * (len(CHANNELS) + 1)

@@ -440,15 +440,20 @@ def test_logit_choice_matches_the_logit_probabilities():
     contact[:, :3] = 1  # the fourth shop (best on paper) is unknown to everyone
     trust = np.zeros((n, 4), dtype=np.float32)
     first, cut = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
-    rngs = [np.random.default_rng(i) for i in range(3)]  # choice, cut-back, walk-in
-    need, draws = np.ones(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
-    customers, picks = kernels.shop(
-        shops, need, draws, *rngs, 0.0, 1.0, 0.0, contact, trust,
-        np.full(n, -1, dtype=np.int32), np.array([0.0, 1.0, 2.0, 5.0]), np.ones(4),
-        np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32), 0.0, 0.0,
-        np.zeros(4, dtype=np.int32), np.zeros(n, dtype=np.int32), np.int8(6), first, cut,
+    shop_ptr = np.array([0, 4])
+    who, cat, knows, knowing, unknowing = kernels.needs(
+        0, n, np.zeros((1, n), dtype=np.float32), np.ones((n, 1), dtype=np.float32), shop_ptr, shops, contact
+    )
+    assert knowing[0] == n and unknowing[0] == 0  # everyone has a need and knows a shop
+    choice_u = np.random.default_rng(1).random(n)
+    customers, picks, keys = kernels.shop(
+        who, cat, knows, np.zeros(0), np.zeros(0), choice_u, np.zeros(0), np.zeros((5, 1), dtype=np.int64),
+        shop_ptr, shops, 0.0, 1.0, 0.0, contact, trust, np.full((n, 1), -1, dtype=np.int32),
+        np.array([0.0, 1.0, 2.0, 5.0]), np.ones(4), np.zeros(n, dtype=np.float32),
+        np.zeros(n, dtype=np.float32), 0.0, 0.0, np.zeros(4, dtype=np.int32), np.zeros(n, dtype=np.int32),
+        np.int8(6), first, cut,
     )  # fmt: skip
-    assert len(customers) == n  # everyone had a need and knew a shop
+    assert len(customers) == n and np.array_equal(keys, np.arange(n))
     expected = np.exp([0.0, 1.0, 2.0]) / np.exp([0.0, 1.0, 2.0]).sum()
     shares = np.bincount(picks, minlength=4) / len(picks)
     assert shares[3] == 0
