@@ -309,6 +309,7 @@ def shop(
     walk_in_code,
     first_contacts,
     cut_backs,
+    per_category,
 ):  # pragma: no cover - compiled
     """This week's purchases of the needs ``who``/``cat``/``knows`` (from :func:`needs`; ODD 7.3).
 
@@ -327,6 +328,9 @@ def shop(
     the previous one stopped. Each purchase gets a key, its place among the category's
     purchases before cut-backs with walk-ins first (the order in which the model lists them):
     row 3 holds each category's next walk-in key, row 4 its next choice key.
+
+    Walk-ins are counted in ``first_contacts``, cut-backs in ``cut_backs`` (per shop) and
+    purchases in ``per_category``.
 
     Returns:
         (customers, shops, keys) of the purchases, customer by customer.
@@ -362,6 +366,7 @@ def shop(
             b = shop_ids[lo + pick]
             customers[m], chosen[m], keys[m] = i, b, key_walk[k]
             key_walk[k] += 1
+            per_category[k] += 1
             m += 1
             _become_aware(i, b, walk_in_code, contact_state, first_contacts)
             continue
@@ -402,6 +407,7 @@ def shop(
             cut_backs[b] += 1
             continue
         customers[m], chosen[m], keys[m] = i, b, key
+        per_category[k] += 1
         m += 1
     return customers[:m], chosen[:m], keys[:m]
 
@@ -434,6 +440,7 @@ def experience(
     category,
     weak_code,
     strong_code,
+    new_by_channel,
 ):  # pragma: no cover - compiled
     """Experience, trust, satisfaction and score after each purchase; first-purchase channels (ODD 7.4).
 
@@ -444,11 +451,11 @@ def experience(
     or word of mouth (weak tie) when a recommendation was heard within ``referral_window``
     weeks, else to the channel of first contact.
 
-    Returns:
-        (the acquisition channel of each purchase's customer, whether it was a first purchase).
+    First purchases are counted in ``new_by_channel`` (business x channel code).
+
+    Returns the acquisition channel of each purchase's customer.
     """
     channel = np.zeros(len(c), np.int8)
-    is_first = np.zeros(len(c), np.bool_)
     up = np.float32(trust_up)
     down = np.float32(trust_down)
     w = score_weight
@@ -474,12 +481,12 @@ def experience(
             else:
                 ch = contact_state[i, j]
             acquired[i, j] = ch
-            is_first[k] = True
+            new_by_channel[j, ch] += 1
             first_purchase[i, j] = week
         channel[k] = acquired[i, j]
         last_purchase[i, j] = week
         patron[i, category[j]] = j
-    return channel, is_first
+    return channel
 
 
 @njit(**_JIT)

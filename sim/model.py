@@ -599,6 +599,7 @@ class CommunityModel(mesa.Model):
             who, cat, knows = found[piece][:3]
             first = np.zeros(self.n_businesses, dtype=np.int64)
             cut = np.zeros(self.n_businesses, dtype=np.int64)
+            per_category = np.zeros(nc, dtype=np.int64)
             bought = kernels.shop(
                 who,
                 cat,
@@ -627,15 +628,18 @@ class CommunityModel(mesa.Model):
                 np.int8(WALK_IN),
                 first,
                 cut,
+                per_category,
             )
-            return (*bought, first, cut)
+            return (*bought, first, cut, per_category)
 
         # Each customer's needs touch only their own row: the halves of the town run at once.
         parts = parallel.run([lambda p=p: shop(p) for p in range(len(found))])
         customers, chosen, keys = (np.concatenate([part[x] for part in parts]) for x in range(3))
+        per_category = np.zeros(nc, dtype=np.int64)
         for part in parts:
             walk_ins += part[3]
             cut_total += part[4]
+            per_category += part[5]
         self.contact_counts[:, WALK_IN] += walk_ins
         self.cut_backs = cut_total
         # The listed order: a purchase's place is its key less the cut-backs before it.
@@ -649,7 +653,6 @@ class CommunityModel(mesa.Model):
         b = np.empty(len(keys), dtype=np.int64)
         c[place] = customers
         b[place] = chosen
-        per_category = np.bincount(self.business_category[chosen], minlength=nc).astype(np.int64)
         return {
             "customer": c,
             "business": b,
@@ -738,9 +741,10 @@ class CommunityModel(mesa.Model):
         place = buys["by_customer"]
         c, b, noise = c[place], b[place], noise[place]
 
-        def experience(lo: int, hi: int) -> np.ndarray:
+        def experience(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
             # Purchases are distinct (customer, business) pairs, so the halves touch different cells.
-            return kernels.experience(
+            new = np.zeros_like(self.new_by_channel)
+            channel = kernels.experience(
                 c[lo:hi],
                 b[lo:hi],
                 noise[lo:hi],
@@ -767,17 +771,14 @@ class CommunityModel(mesa.Model):
                 self.business_category,
                 np.int8(WORD_OF_MOUTH),
                 np.int8(REFERRAL),
+                new,
             )
+            return channel, new
 
         parts = parallel.over_pieces(experience, len(c))
-        channel = np.concatenate([p[0] for p in parts])
-        first = np.concatenate([p[1] for p in parts])
-        buys["channel"] = np.empty_like(channel)
-        buys["channel"][place] = channel  # how each purchase's customer was won (for margins)
-        nb = self.n_businesses
-        self.new_by_channel = np.bincount(
-            b[first] * (len(CHANNELS) + 1) + channel[first], minlength=nb * (len(CHANNELS) + 1)
-        ).reshape(nb, -1)
+        buys["channel"] = np.empty(len(c), dtype=np.int8)
+        buys["channel"][place] = np.concatenate([p[0] for p in parts])  # how each customer was won
+        self.new_by_channel = sum(p[1] for p in parts)
         self.customers_won += self.new_by_channel.sum(axis=1)
 
     # 5 ----------------------------------------------------------------------------------
