@@ -451,7 +451,7 @@ def test_logit_choice_matches_the_logit_probabilities():
         shop_ptr, shops, 0.0, 1.0, 0.0, contact, trust, np.full((n, 1), -1, dtype=np.int32),
         np.array([0.0, 1.0, 2.0, 5.0]), np.ones(4), np.zeros(n, dtype=np.float32),
         np.zeros(n, dtype=np.float32), 0.0, 0.0, np.zeros(4, dtype=np.int32), np.zeros(n, dtype=np.int32),
-        np.int8(6), first, cut,
+        np.int8(6), first, cut, np.zeros(1, dtype=np.int64),
     )  # fmt: skip
     assert len(customers) == n and np.array_equal(keys, np.arange(n))
     expected = np.exp([0.0, 1.0, 2.0]) / np.exp([0.0, 1.0, 2.0]).sum()
