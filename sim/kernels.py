@@ -509,8 +509,8 @@ def refer(
 ):  # pragma: no cover - compiled
     """Partner referrals of customers ``lo`` to ``hi - 1`` (ODD 7.6).
 
-    Referrer ``referrers[r]`` (in id order) served the customers ``served[served_ptr[r]:
-    served_ptr[r + 1]]`` this week and sends each to its partner ``partners[k]`` (k from
+    Referrer b = ``referrers[r]`` (in id order) served the customers ``served[served_ptr[b]:
+    served_ptr[b + 1]]`` this week and sends each to its partner ``partners[k]`` (k from
     ``partner_ptr[r]``) when that customer's uniform draw for that partner is below
     ``chances[k]``; the draws of referrer r are a partners x customers block of ``draws`` from
     ``draw_ptr[r]``. A customer sent to partner c becomes aware of c (code ``channel`` if first;
@@ -524,12 +524,12 @@ def refer(
     pt = np.float32(partner_trust)
     for r in range(len(referrers)):
         b = referrers[r]
-        n_served = served_ptr[r + 1] - served_ptr[r]
+        n_served = served_ptr[b + 1] - served_ptr[b]
         for k in range(partner_ptr[r], partner_ptr[r + 1]):
             c = partners[k]
             row = draw_ptr[r] + (k - partner_ptr[r]) * n_served
             for s in range(n_served):
-                i = served[served_ptr[r] + s]
+                i = served[served_ptr[b] + s]
                 if i < lo or i >= hi or not draws[row + s] < chances[k]:
                     continue
                 sent[k] += 1

@@ -896,54 +896,44 @@ class CommunityModel(mesa.Model):
         served = np.bincount(buys["business"], minlength=nb).astype(float)
         rates = np.array([s.partner_referrals for s in self.business_strategy])
         eligible = self.partner_eligible & self.alive[:, None] & self.alive[None, :]
-        if eligible.any():
+        chance = np.where(eligible, rates[:, None] * self.partner_willingness, 0.0)  # per customer
+        referring = (chance > 0).any(axis=1) & (served > 0)
+        if referring.any():
+            referrers = np.flatnonzero(referring)
+            rows, partners = np.nonzero(chance * referring[:, None] > 0)
+            n_partners = np.bincount(rows, minlength=nb)[referrers]
             # Stable sort by business (a radix sort on 16-bit ids) groups each one's customers.
             ids = buys["business"].astype(np.int16 if nb < 2**15 else np.int64)
             order = np.argsort(ids, kind="stable")
-            starts = np.searchsorted(buys["business"][order], np.arange(nb + 1))
-            referrers, served_ptr, partner_ptr, draw_ptr = [], [0], [0], [0]
-            served_by, partners, chances, draws = [], [], [], []
-            for b in np.flatnonzero(eligible.any(axis=1) & (rates > 0) & (served > 0)):
-                to = np.flatnonzero(eligible[b])
-                p = rates[b] * self.partner_willingness[b, to]
-                to, p = to[p > 0], p[p > 0]
-                if len(to) == 0:
-                    continue
-                customers = buys["customer"][order[starts[b] : starts[b + 1]]]
-                referrers.append(b)
-                served_by.append(customers)
-                served_ptr.append(served_ptr[-1] + len(customers))
-                partner_ptr.append(partner_ptr[-1] + len(to))
-                partners.append(to)
-                chances.append(p)
-                # One draw per customer per partner, partner by partner, from b's own stream.
-                draws.append(self._business_stream("partners", b).random(len(to) * len(customers)))
-                draw_ptr.append(draw_ptr[-1] + len(draws[-1]))
-            if referrers:
-                args = (
-                    np.array(referrers, dtype=np.int64),
-                    np.array(served_ptr, dtype=np.int64),
-                    np.concatenate(served_by).astype(np.int64),
-                    np.array(partner_ptr, dtype=np.int64),
-                    np.concatenate(partners).astype(np.int64),
-                    np.concatenate(chances),
-                    np.array(draw_ptr, dtype=np.int64),
-                    np.concatenate(draws),
-                    float(self.beh["partner_trust"]),
-                    np.int8(PARTNER),
-                    self.contact,
-                    self.trust,
-                )
+            served_ptr = np.searchsorted(buys["business"][order], np.arange(nb + 1))
+            # One draw per customer per partner, partner by partner, from b's own stream.
+            n_draws = n_partners * served[referrers].astype(np.int64)
+            draws = [
+                self._business_stream("partners", b).random(k)
+                for b, k in zip(referrers, n_draws, strict=True)
+            ]
+            args = (
+                referrers,
+                served_ptr,
+                buys["customer"][order],
+                np.concatenate([[0], np.cumsum(n_partners)]),
+                partners,
+                chance[rows, partners],
+                np.concatenate([[0], np.cumsum(n_draws)]),
+                np.concatenate(draws),
+                float(self.beh["partner_trust"]),
+                np.int8(PARTNER),
+                self.contact,
+                self.trust,
+            )
 
-                def refer(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-                    first = np.zeros(nb, dtype=np.int64)
-                    return kernels.refer(lo, hi, *args, first), first
+            def refer(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+                first = np.zeros(nb, dtype=np.int64)
+                return kernels.refer(lo, hi, *args, first), first
 
-                parts = parallel.over_pieces(refer, self.n_customers)
-                sent = sum(p[0] for p in parts)
-                self.contact_counts[:, PARTNER] += sum(p[1] for p in parts)
-                rows = np.repeat(args[0], np.diff(args[3]))
-                given[rows, args[4]] = sent
+            parts = parallel.over_pieces(refer, self.n_customers)
+            given[rows, partners] = sum(p[0] for p in parts)
+            self.contact_counts[:, PARTNER] += sum(p[1] for p in parts)
         # Reciprocity: each business compares a partner's referral rate with its own.
         lr = self.beh["partner_learning"]
         self._served_ewma += 0.1 * (served - self._served_ewma)
