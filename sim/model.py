@@ -535,9 +535,13 @@ class CommunityModel(mesa.Model):
         if not reach.any():
             z = np.zeros(0, dtype=np.int64)
             return z, z
-        return kernels.ad_contacts(
-            self._contact_u, float(self.beh["word_of_mouth"]), reach.astype(np.float64)
+        u, q = self._contact_u, float(self.beh["word_of_mouth"])
+        parts = parallel.over_pieces(
+            lambda lo, hi: kernels.ad_contacts(u[lo:hi], q, reach.astype(np.float64)), self.n_customers
         )
+        lows = [lo for lo, _ in parallel.pieces(self.n_customers)]
+        rows = np.concatenate([rows + lo for (rows, _), lo in zip(parts, lows, strict=True)])
+        return rows, np.concatenate([cols for _, cols in parts])
 
     def _contact(
         self, rows: np.ndarray, cols: np.ndarray, channel: int, trust_gain: float | np.ndarray
@@ -581,8 +585,11 @@ class CommunityModel(mesa.Model):
         shop_ptr = np.concatenate([[0], np.cumsum([len(s) for s in shop_ids])]).astype(np.int64)
         shop_ids = np.concatenate(shop_ids).astype(np.int64)
         need_draws = np.empty((nc, n), dtype=np.float32)
-        for k in range(nc):  # drawn for every category, whether or not it has an open shop
-            need_draws[k] = self._category_streams(k)[4].random(n, dtype=np.float32)
+
+        def draw_needs(k: int) -> None:  # for every category, whether or not it has an open shop
+            self._category_streams(k)[4].random(n, dtype=np.float32, out=need_draws[k])
+
+        parallel.each(draw_needs, list(range(nc)), n)
         found = parallel.over_pieces(
             lambda lo, hi: kernels.needs(
                 lo, hi, need_draws, self.need_frequency, shop_ptr, shop_ids, self.contact
@@ -727,13 +734,15 @@ class CommunityModel(mesa.Model):
         if beh["experience_noise"]:
             # One stream per category, so categories do not shift each other; purchases come
             # grouped by category (see _purchases).
-            start = 0
-            for k, count in enumerate(buys["per_category"]):
-                if count:
-                    noise[start : start + count] = self._category_streams(k)[3].normal(
-                        0.0, beh["experience_noise"], count
-                    )
-                    start += count
+            ends = np.cumsum(buys["per_category"])
+
+            def draw_noise(k: int) -> None:
+                start, end = ends[k] - buys["per_category"][k], ends[k]
+                noise[start:end] = self._category_streams(k)[3].normal(
+                    0.0, beh["experience_noise"], end - start
+                )
+
+            parallel.each(draw_noise, list(np.flatnonzero(buys["per_category"])), self.n_customers)
         personalisation = np.array([s.personalisation for s in self.business_strategy], dtype=np.float64)
         price_ratio = self.price / self.usual_price
         # Visit purchases customer by customer (each customer's row is read once); the draws

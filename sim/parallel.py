@@ -69,3 +69,22 @@ def run[R](tasks: list[Callable[[], R]]) -> list[R]:
 def over_pieces[R](work: Callable[[int, int], R], n: int) -> list[R]:
     """``work(start, stop)`` on each of :func:`pieces` ``(n)``, at once when allowed."""
     return run([lambda lo=lo, hi=hi: work(lo, hi) for lo, hi in pieces(n)])
+
+
+def each[T](work: Callable[[T], object], items: list[T], n: int) -> None:
+    """``work(item)`` for every item, the two halves of the list at once in a large town.
+
+    A town of ``n`` customers is large when :func:`pieces` cuts it in two. The items must be
+    independent (e.g. each draws from its own stream).
+    """
+    if len(pieces(n)) == 1:
+        for item in items:
+            work(item)
+        return
+    half = len(items) // 2
+
+    def some(part: list[T]) -> None:
+        for item in part:
+            work(item)
+
+    run([lambda: some(items[:half]), lambda: some(items[half:])])
