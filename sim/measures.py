@@ -80,16 +80,17 @@ def promoter_score(scores: np.ndarray) -> float:
     return 100.0 * (np.mean(s >= 9) - np.mean(s <= 6))
 
 
-def clv_estimate(margin: float, retention: float, discount: float) -> float:
+def clv_estimate(margin, retention, discount: float):
     """Customer lifetime value m*r/(1+d-r): margin per period, retention and discount per period.
 
     The standard infinite-horizon formula (Gupta & Lehmann 2003) with margin counted from the
-    first retained period. Returns 0 for retention 0 and nan when 1 + d - r <= 0.
+    first retained period. Returns 0 for retention 0 and nan when 1 + d - r <= 0 (or a figure
+    is nan). Takes numbers or arrays (one value per business).
     """
-    denominator = 1.0 + discount - retention
-    if denominator <= 0:
-        return float("nan")
-    return margin * retention / denominator
+    denominator = 1.0 + discount - np.asarray(retention, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(denominator > 0, margin * retention / denominator, np.nan)
+    return value if value.ndim else float(value)
 
 
 def momentum_week(revenue: np.ndarray, window: int = 13, sustain: int = 13, growth: float = 0.02) -> int:
@@ -111,14 +112,17 @@ def momentum_week(revenue: np.ndarray, window: int = 13, sustain: int = 13, grow
     return int(hits[0] - sustain + 2) if len(hits) else -1
 
 
-def sroi(community_value: float, community_cost: float) -> float:
+def sroi(community_value, community_cost):
     """Social Return on Community Investment: value attributable to community work / its cost.
 
     Attribution rule (docs/ODD.md): the gross margin earned from customers whose first purchase
     came through community work, partner referrals, or referrals and word of mouth, times the
-    share of the business's first contacts that community work made. nan when nothing was spent.
+    share of the business's first contacts that community work made. nan when nothing was
+    spent. Takes numbers or arrays (one value per business).
     """
-    return community_value / community_cost if community_cost > 0 else float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(np.asarray(community_cost) > 0, community_value / community_cost, np.nan)
+    return value if value.ndim else float(value)
 
 
 class Recorder:
@@ -147,6 +151,12 @@ class Recorder:
 
     def record(self, buys: dict[str, np.ndarray], money: dict[str, np.ndarray], referred: np.ndarray) -> None:
         """Stage 9: read this week's state."""
+        with np.errstate(invalid="ignore", divide="ignore"):  # shares of nothing are nan
+            self._record(buys, money, referred)
+
+    def _record(
+        self, buys: dict[str, np.ndarray], money: dict[str, np.ndarray], referred: np.ndarray
+    ) -> None:
         m = self.model
         self._ensure_rows()
         t = self.rows
@@ -174,29 +184,22 @@ class Recorder:
         det = np.where(open_now, standing["detractors"], 0)
         d["promoters"][t] = prom
         d["detractors"][t] = det
-        with np.errstate(invalid="ignore", divide="ignore"):
-            d["promoter_score"][t] = np.where(n_scored > 0, 100.0 * (prom - det) / n_scored, np.nan)
+        d["promoter_score"][t] = np.where(n_scored > 0, 100.0 * (prom - det) / n_scored, np.nan)
         lo = max(0, t - RETENTION_WINDOW + 1)
         churned = d["churned"][lo : t + 1].sum(axis=0)
         exposed = d["customers_active"][max(0, lo - 1) : t].sum(axis=0)
         gross = (d["revenue"][lo : t + 1] - d["goods_cost"][lo : t + 1]).sum(axis=0)
         held = d["customers_active"][lo : t + 1].sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = np.where(exposed > 0, 1.0 - churned / exposed, np.nan)
-            margin = np.where(held > 0, gross / held, np.nan)
+        r = np.where(exposed > 0, 1.0 - churned / exposed, np.nan)
+        margin = np.where(held > 0, gross / held, np.nan)
         d["retention_rate"][t] = r
-        d["clv_estimate"][t] = [
-            clv_estimate(mm, rr, m.weekly_discount) if np.isfinite(rr) and np.isfinite(mm) else np.nan
-            for mm, rr in zip(margin, r, strict=True)
-        ]
+        d["clv_estimate"][t] = clv_estimate(margin, r, m.weekly_discount)
         total_margin = m.margin_by_channel.sum(axis=1)
         cum = d["cumulative_customers"][t]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            d["clv_realised"][t] = np.where(cum > 0, total_margin / cum, np.nan)
+        d["clv_realised"][t] = np.where(cum > 0, total_margin / cum, np.nan)
         n_aware = m.contact_counts[:, 1:].sum(axis=1)
         trust_sum = m.trust_held
-        with np.errstate(invalid="ignore", divide="ignore"):
-            d["trust_mean"][t] = np.where(n_aware > 0, trust_sum / n_aware, np.nan)
+        d["trust_mean"][t] = np.where(n_aware > 0, trust_sum / n_aware, np.nan)
         d["social_capital"][t] = trust_sum
         d["partners"][t] = (m.partner_eligible & (m.partner_willingness > 0.5)).sum(axis=1)
         d["ad_reach"][t] = m.ad_reach
@@ -208,8 +211,7 @@ class Recorder:
         seeding = m.contact_counts[:, [CODE[c] for c in ("ads", "community", "partner", "walk_in")]].sum(
             axis=1
         )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            community_share = np.where(seeding > 0, m.contact_counts[:, CODE["community"]] / seeding, 0.0)
+        community_share = np.where(seeding > 0, m.contact_counts[:, CODE["community"]] / seeding, 0.0)
         value = (
             mc[:, CODE["community"]]
             + mc[:, CODE["partner"]]
@@ -217,7 +219,7 @@ class Recorder:
         )
         d["community_value"][t] = value
         spent = d["community_cost"][: t + 1].sum(axis=0)
-        d["sroi"][t] = [sroi(v, c) for v, c in zip(value, spent, strict=True)]
+        d["sroi"][t] = sroi(value, spent)
         self.demand[t] = m.demand_index
         self.cost[t] = m.cost_index
         self.rows += 1

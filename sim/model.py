@@ -581,9 +581,11 @@ class CommunityModel(mesa.Model):
         """
         nc, n = self.n_categories, self.n_customers
         beh = self.beh
-        shop_ids = [np.flatnonzero(self.alive & (self.business_category == k)) for k in range(nc)]
-        shop_ptr = np.concatenate([[0], np.cumsum([len(s) for s in shop_ids])]).astype(np.int64)
-        shop_ids = np.concatenate(shop_ids).astype(np.int64)
+        open_now = np.flatnonzero(self.alive)
+        # Open shops grouped by category, in id order within each.
+        shop_ids = open_now[np.argsort(self.business_category[open_now], kind="stable")]
+        shop_ptr = np.zeros(nc + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.business_category[open_now], minlength=nc), out=shop_ptr[1:])
         need_draws = np.empty((nc, n), dtype=np.float32)
 
         def draw_needs(k: int) -> None:  # for every category, whether or not it has an open shop
@@ -686,31 +688,37 @@ class CommunityModel(mesa.Model):
         n_know, n_unknow = knowing.sum(axis=0), unknowing.sum(axis=0)
         walkers = np.zeros((len(found), nc), dtype=np.int64)  # walk-ins per piece
         walk_u, pick_u, choice_u, cut_u = [], [], [], []
-        for k in np.flatnonzero(shop_ptr[1:] > shop_ptr[:-1]):
+        first_piece = unknowing[0].tolist()
+        for k in np.flatnonzero(shop_ptr[1:] > shop_ptr[:-1]).tolist():
             rng_choice, rng_cut, rng_walk = self._category_streams(k)[:3]
-            walk_u.append(rng_walk.random(n_unknow[k]))
-            walked = walk_u[-1] < walk_in
-            walkers[0, k] = np.count_nonzero(walked[: unknowing[0, k]])
-            walkers[-1, k] = np.count_nonzero(walked[unknowing[0, k] :]) if len(found) > 1 else walkers[0, k]
-            pick_u.append(rng_walk.random(walkers[:, k].sum()))
-            choice_u.append(rng_choice.random(n_know[k]))
+            w = rng_walk.random(int(n_unknow[k]))
+            walked = w < walk_in
+            n_walked = int(np.count_nonzero(walked))
+            walkers[0, k] = np.count_nonzero(walked[: first_piece[k]]) if len(found) > 1 else n_walked
+            walkers[-1, k] = n_walked - walkers[0, k] if len(found) > 1 else n_walked
+            walk_u.append(w)
+            pick_u.append(rng_walk.random(n_walked))
+            choice_u.append(rng_choice.random(int(n_know[k])))
             if self.demand_index < 1.0:
-                cut_u.append(rng_cut.random(n_know[k]))
-        n_walk = walkers.sum(axis=0)
+                cut_u.append(rng_cut.random(int(n_know[k])))
+        n_walk = walkers.sum(axis=0) if len(found) > 1 else walkers[0]
 
-        def before(counts: np.ndarray) -> np.ndarray:  # per category: where its draws start
-            return np.concatenate([[0], np.cumsum(counts)[:-1]])
-
-        # Per piece: where the walk-in, shop and choice draws start, the next walk-in and choice keys.
-        key = before(n_walk + n_know)
-        first = np.stack([before(n_unknow), before(n_walk), before(n_know), key, key + n_walk])
-        starts = [first, first + np.stack([unknowing[0], walkers[0], knowing[0], walkers[0], knowing[0]])]
-        n_keys = int((n_walk + n_know).sum())
+        # Per category: where its draws start, then its first walk-in and choice keys.
+        first = np.zeros((5, nc), dtype=np.int64)
+        np.cumsum(n_unknow[:-1], out=first[0, 1:])
+        np.cumsum(n_walk[:-1], out=first[1, 1:])
+        np.cumsum(n_know[:-1], out=first[2, 1:])
+        np.cumsum((n_walk + n_know)[:-1], out=first[3, 1:])
+        first[4] = first[3] + n_walk
+        starts = [first]
+        if len(found) > 1:  # the second piece starts where the first stopped
+            starts.append(first + np.stack([unknowing[0], walkers[0], knowing[0], walkers[0], knowing[0]]))
+        n_keys = int(first[3, -1] + n_walk[-1] + n_know[-1])
 
         def joined(parts: list[np.ndarray]) -> np.ndarray:
             return np.concatenate(parts) if parts else np.zeros(0)
 
-        return joined(walk_u), joined(pick_u), joined(choice_u), joined(cut_u), starts[: len(found)], n_keys
+        return joined(walk_u), joined(pick_u), joined(choice_u), joined(cut_u), starts, n_keys
 
     def _category_streams(self, k: int) -> tuple[np.random.Generator, ...]:
         """Choice, cut-back, walk-in, experience and need streams of one category (independent)."""
@@ -801,12 +809,14 @@ class CommunityModel(mesa.Model):
         weeks = self.eco["active_window"] / np.maximum(freq * scale, 1e-9)
         return np.clip(np.ceil(weeks), 4, 32000).astype(np.int64)
 
-    def _active_threshold(self) -> np.ndarray:
+    def _active_threshold(self, window: np.ndarray | None = None) -> np.ndarray:
         """Per business: a customer is active when their last purchase week exceeds this.
 
-        Never bought is -1, and a closed business gets a threshold nobody passes.
+        Never bought is -1, and a closed business gets a threshold nobody passes. ``window``:
+        the churn window, if already at hand.
         """
-        threshold = np.maximum(self.week - self.churn_window, -1)
+        window = self.churn_window if window is None else window
+        threshold = np.maximum(self.week - window, -1)
         return np.where(self.alive, threshold, np.iinfo(np.int16).max).astype(np.int16)
 
     def active_mask(self) -> np.ndarray:
@@ -817,8 +827,9 @@ class CommunityModel(mesa.Model):
         """Stage 5: who promotes and warns (also counted for the measures), then conversations."""
         beh = self.beh
         n = self.n_customers
-        threshold = self._active_threshold()
-        lapsed = (self.week - self.churn_window).astype(np.int16)  # a last purchase then lapses now
+        window = self.churn_window
+        threshold = self._active_threshold(window)
+        lapsed = (self.week - window).astype(np.int16)  # a last purchase then lapses now
         active, promoters, detractors, churned, p_ptr, p_biz, d_ptr, d_biz = self._standing(threshold, lapsed)
         self.standing = {
             "active": active,
