@@ -36,7 +36,7 @@ def warm_up() -> None:
 
 
 @njit(**_JIT)
-def standing(last_purchase, score, threshold, lapsed):  # pragma: no cover - compiled
+def standing(last_purchase, score, threshold, lapsed, asked):  # pragma: no cover - compiled
     """Active customers, promoters, detractors and lapses per business (ODD 7.5, 7.9).
 
     A pair is active when the customer last bought after the business's ``threshold`` week
@@ -47,7 +47,8 @@ def standing(last_purchase, score, threshold, lapsed):  # pragma: no cover - com
     Returns:
         (active, promoters, detractors, churned) counts per business, then who promotes which
         business and who warns about which, each as a CSR list (row pointer per customer,
-        businesses).
+        businesses); the lists are filled in only for customers someone talks to this week
+        (``asked``, from :func:`conversations`).
     """
     n, nb = last_purchase.shape
     active = np.zeros(nb, np.int64)
@@ -78,9 +79,9 @@ def standing(last_purchase, score, threshold, lapsed):  # pragma: no cover - com
         d_ptr[i + 1] = d_ptr[i] + n_d
     p_biz = np.empty(p_ptr[n], np.int32)
     d_biz = np.empty(d_ptr[n], np.int32)
-    for i in range(n):  # list, only for customers who tell anything
+    for i in range(n):  # list, only for customers who tell anything to someone
         k_p, k_d = p_ptr[i], d_ptr[i]
-        if k_p == p_ptr[i + 1] and k_d == d_ptr[i + 1]:
+        if not asked[i] or (k_p == p_ptr[i + 1] and k_d == d_ptr[i + 1]):
             continue
         for b in range(nb):
             if last_purchase[i, b] > threshold[b]:
@@ -137,14 +138,32 @@ def _pick_tie(i, v, indptr, indices, weights, n):  # pragma: no cover - compiled
 
 
 @njit(**_JIT)
+def conversations(lo, hi, u, q, indptr, indices, weights, tie, entry, asked):  # pragma: no cover
+    """Who talks to whom this week (ODD 7.5), for customers ``lo`` to ``hi - 1``.
+
+    A customer talks when their attention draw ``u`` is below ``q``, to one tie chosen in
+    proportion to tie strength (with ``u / q``, uniform on [0, 1) given they talk; on complete
+    mixing, empty ``indptr``, any other customer). Writes the other customer to ``tie`` (-1: no
+    conversation) and the tie's entry in the network's CSR arrays to ``entry`` (-1 on complete
+    mixing), and marks the other customer in ``asked``.
+    """
+    n = len(u)
+    for i in range(lo, hi):
+        tie[i] = -1
+        if not u[i] < q:
+            continue
+        j, e = _pick_tie(i, u[i] / q, indptr, indices, weights, n)
+        tie[i], entry[i] = j, e
+        if j >= 0:
+            asked[j] = True
+
+
+@njit(**_JIT)
 def recommend(
     lo,
     hi,
-    u,
-    q,
-    indptr,
-    indices,
-    weights,
+    tie,
+    entry,
     weak_entry,
     tell_ptr,
     tell_biz,
@@ -158,25 +177,19 @@ def recommend(
     by_weak_tie,
     first_contacts,
 ):  # pragma: no cover - compiled
-    """Word of mouth (ODD 7.5): customers ``lo`` to ``hi - 1`` talk to a tie, hear its recommendations.
+    """Word of mouth (ODD 7.5): customers ``lo`` to ``hi - 1`` hear their tie's recommendations.
 
-    A customer talks this week when their attention draw ``u`` is below ``q``; they then talk
-    to one tie chosen in proportion to tie strength (with ``u / q``, uniform on [0, 1) given
-    they talk) and hear about every business it promotes (``tell_ptr``/``tell_biz``). So a
-    customer hears about business b with probability q x (share of their tie strength held
-    by promoters of b), which is Bass's q F on complete mixing (empty ``indptr``: the other
-    customer is any other customer). Hearing makes them aware (code ``channel`` if first,
-    counted in ``first_contacts``), adds trust ``gain x (1 - trust)`` and records the week;
-    for a customer who has not bought from b yet, whether the tie was weak is kept, to
-    attribute the first purchase.
+    Each customer who talks this week (to ``tie``, see :func:`conversations`) hears about every
+    business it promotes (``tell_ptr``/``tell_biz``). So a customer hears about business b with
+    probability q x (share of their tie strength held by promoters of b), which is Bass's q F on
+    complete mixing. Hearing makes them aware (code ``channel`` if first, counted in
+    ``first_contacts``), adds trust ``gain x (1 - trust)`` and records the week; for a customer
+    who has not bought from b yet, whether the tie was weak (``weak_entry`` of its ``entry``;
+    never on complete mixing) is kept, to attribute the first purchase.
     """
-    n = len(u)
     g = np.float32(gain)
-    complete = len(indptr) == 0
     for i in range(lo, hi):
-        if not u[i] < q:
-            continue
-        j, e = _pick_tie(i, u[i] / q, indptr, indices, weights, n)
+        j, e = tie[i], entry[i]
         if j < 0:
             continue
         for k in range(tell_ptr[j], tell_ptr[j + 1]):
@@ -184,26 +197,21 @@ def recommend(
             _meet(i, b, channel, g, contact_state, trust, first_contacts)
             last_recommendation[i, b] = week
             if first_purchase[i, b] < 0:
-                by_weak_tie[i, b] = False if complete else weak_entry[e]
+                by_weak_tie[i, b] = weak_entry[e] if e >= 0 else False
 
 
 @njit(**_JIT)
-def warn(
-    lo, hi, u, q, indptr, indices, weights, tell_ptr, tell_biz, loss, trust
-):  # pragma: no cover - compiled
+def warn(lo, hi, tie, tell_ptr, tell_biz, loss, trust):  # pragma: no cover - compiled
     """Detractors' warnings (ODD 7.5) to customers ``lo`` to ``hi - 1``: the rule of :func:`recommend`.
 
-    A customer whose draw ``u`` is below ``q`` talks to one tie (chosen in proportion to tie
-    strength) and loses a share ``loss`` of their trust in each business it warns about.
-    Returns how many (customer, business) warnings were heard.
+    Each customer who talks this week (to ``tie``, with their own draw) loses a share ``loss`` of
+    their trust in each business it warns about. Returns how many (customer, business) warnings
+    were heard.
     """
-    n = len(u)
     keep = np.float32(1.0) - np.float32(loss)
     heard = 0
     for i in range(lo, hi):
-        if not u[i] < q:
-            continue
-        j, _ = _pick_tie(i, u[i] / q, indptr, indices, weights, n)
+        j = tie[i]
         if j < 0:
             continue
         for k in range(tell_ptr[j], tell_ptr[j + 1]):

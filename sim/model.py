@@ -824,19 +824,9 @@ class CommunityModel(mesa.Model):
         return self.last_purchase > self._active_threshold()[None, :]
 
     def _word_of_mouth(self) -> None:
-        """Stage 5: who promotes and warns (also counted for the measures), then conversations."""
+        """Stage 5: who talks to whom, who promotes and warns (counted for the measures), what is heard."""
         beh = self.beh
         n = self.n_customers
-        window = self.churn_window
-        threshold = self._active_threshold(window)
-        lapsed = (self.week - window).astype(np.int16)  # a last purchase then lapses now
-        active, promoters, detractors, churned, p_ptr, p_biz, d_ptr, d_biz = self._standing(threshold, lapsed)
-        self.standing = {
-            "active": active,
-            "promoters": promoters,
-            "detractors": detractors,
-            "churned": churned,
-        }
         # One attention draw per customer and week: below q they talk to a tie (and it is
         # reused to pick the tie); next week's ads reach those between q and q + reach.
         u = self.rngs["word_of_mouth"].random(n, dtype=np.float32)
@@ -844,6 +834,28 @@ class CommunityModel(mesa.Model):
         self._contact_u = u
         q, q_neg = beh["word_of_mouth"], beh["negative_word_of_mouth"]
         ties = self.network.ties_csr
+        talk_to, talk_entry = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        warn_to, warn_entry = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+
+        def converse(lo: int, hi: int) -> np.ndarray:
+            asked = np.zeros(n, dtype=bool)  # customers someone talks to
+            kernels.conversations(lo, hi, u, float(q), *ties[:3], talk_to, talk_entry, asked)
+            kernels.conversations(lo, hi, warn_u, float(q_neg), *ties[:3], warn_to, warn_entry, asked)
+            return asked
+
+        asked = np.logical_or.reduce(parallel.over_pieces(converse, n))
+        window = self.churn_window
+        threshold = self._active_threshold(window)
+        lapsed = (self.week - window).astype(np.int16)  # a last purchase then lapses now
+        active, promoters, detractors, churned, p_ptr, p_biz, d_ptr, d_biz = self._standing(
+            threshold, lapsed, asked
+        )
+        self.standing = {
+            "active": active,
+            "promoters": promoters,
+            "detractors": detractors,
+            "churned": churned,
+        }
         if q > 0 and promoters.any():
 
             def recommend(lo: int, hi: int) -> np.ndarray:
@@ -851,9 +863,9 @@ class CommunityModel(mesa.Model):
                 kernels.recommend(
                     lo,
                     hi,
-                    u,
-                    float(q),
-                    *ties,
+                    talk_to,
+                    talk_entry,
+                    ties[3],
                     p_ptr,
                     p_biz,
                     self.week,
@@ -873,17 +885,17 @@ class CommunityModel(mesa.Model):
         if q_neg > 0 and detractors.any():
             loss = float(beh["warning_trust_loss"])
             parallel.over_pieces(
-                lambda lo, hi: kernels.warn(
-                    lo, hi, warn_u, float(q_neg), *ties[:3], d_ptr, d_biz, loss, self.trust
-                ),
-                n,
+                lambda lo, hi: kernels.warn(lo, hi, warn_to, d_ptr, d_biz, loss, self.trust), n
             )
 
-    def _standing(self, threshold: np.ndarray, lapsed: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _standing(
+        self, threshold: np.ndarray, lapsed: np.ndarray, asked: np.ndarray
+    ) -> tuple[np.ndarray, ...]:
         """:func:`sim.kernels.standing` on the town (in pieces, see :mod:`sim.parallel`), put together."""
         lp, sc = self.last_purchase, self.score
         parts = parallel.over_pieces(
-            lambda lo, hi: kernels.standing(lp[lo:hi], sc[lo:hi], threshold, lapsed), self.n_customers
+            lambda lo, hi: kernels.standing(lp[lo:hi], sc[lo:hi], threshold, lapsed, asked[lo:hi]),
+            self.n_customers,
         )
         if len(parts) == 1:
             return parts[0]

@@ -510,8 +510,11 @@ def test_a_customer_hears_with_probability_q_times_the_promoters_share_of_tie_st
     contact = np.zeros((n, 1), dtype=np.int8)
     by_weak = np.zeros((n, 1), dtype=bool)
     first = np.zeros(1, dtype=np.int64)
+    tie, entry, asked = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    kernels.conversations(0, listeners, u, q, indptr, indices, weights, tie, entry, asked)
+    assert asked[listeners:].all() and not asked[:listeners].any()  # listeners talk to the tellers only
     kernels.recommend(
-        0, listeners, u, q, indptr, indices, weights, weak_entry, tell_ptr, tell_biz, 3, 0.3,
+        0, listeners, tie, entry, weak_entry, tell_ptr, tell_biz, 3, 0.3,
         np.int8(3), contact, np.zeros((n, 1), dtype=np.float32), np.full((n, 1), -1, dtype=np.int16),
         np.full((n, 1), -1, dtype=np.int16), by_weak, first,
     )  # fmt: skip
