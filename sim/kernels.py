@@ -498,54 +498,65 @@ def experience(
 
 
 @njit(**_JIT)
-def refer(
-    lo,
-    hi,
-    referrers,
-    served_ptr,
-    served,
-    partner_ptr,
-    partners,
-    chances,
-    draw_ptr,
-    draws,
-    partner_trust,
-    channel,
-    contact_state,
-    trust,
-    first_contacts,
+def referrals(
+    referrers, served_ptr, served, partner_ptr, partners, chances, draw_ptr, draws
 ):  # pragma: no cover - compiled
-    """Partner referrals of customers ``lo`` to ``hi - 1`` (ODD 7.6).
+    """Which customers businesses send to their partners this week (ODD 7.6).
 
     Referrer b = ``referrers[r]`` (in id order) served the customers ``served[served_ptr[b]:
     served_ptr[b + 1]]`` this week and sends each to its partner ``partners[k]`` (k from
     ``partner_ptr[r]``) when that customer's uniform draw for that partner is below
     ``chances[k]``; the draws of referrer r are a partners x customers block of ``draws`` from
-    ``draw_ptr[r]``. A customer sent to partner c becomes aware of c (code ``channel`` if first;
-    counted in ``first_contacts``) and their trust in c rises to at least ``partner_trust`` x
-    their trust in the referrer. Each customer's referrals happen in referrer then partner order,
-    and touch only that customer's row, so pieces of the town can run at once.
+    ``draw_ptr[r]``.
 
-    Returns the number of customers of this piece sent along each (referrer, partner) entry.
+    Returns:
+        (customer, referrer, partner) of each referral, in referrer, partner and customer
+        order, and the number of customers sent along each (referrer, partner) entry.
     """
     sent = np.zeros(len(partners), np.int64)
-    pt = np.float32(partner_trust)
     for r in range(len(referrers)):
         b = referrers[r]
         n_served = served_ptr[b + 1] - served_ptr[b]
         for k in range(partner_ptr[r], partner_ptr[r + 1]):
-            c = partners[k]
             row = draw_ptr[r] + (k - partner_ptr[r]) * n_served
             for s in range(n_served):
-                i = served[served_ptr[b] + s]
-                if i < lo or i >= hi or not draws[row + s] < chances[k]:
-                    continue
-                sent[k] += 1
-                _become_aware(i, c, channel, contact_state, first_contacts)
-                passed = pt * trust[i, b]
-                if passed > trust[i, c]:
-                    trust[i, c] = passed
-    return sent
+                sent[k] += draws[row + s] < chances[k]
+    customers = np.empty(sent.sum(), np.int64)
+    sender = np.empty(len(customers), np.int64)
+    to = np.empty(len(customers), np.int64)
+    m = 0
+    for r in range(len(referrers)):
+        b = referrers[r]
+        n_served = served_ptr[b + 1] - served_ptr[b]
+        for k in range(partner_ptr[r], partner_ptr[r + 1]):
+            if sent[k] == 0:
+                continue
+            row = draw_ptr[r] + (k - partner_ptr[r]) * n_served
+            for s in range(n_served):
+                if draws[row + s] < chances[k]:
+                    customers[m], sender[m], to[m] = served[served_ptr[b] + s], b, partners[k]
+                    m += 1
+    return customers, sender, to, sent
+
+
+@njit(**_JIT)
+def refer(
+    customers, sender, to, partner_trust, channel, contact_state, trust, first_contacts
+):  # pragma: no cover - compiled
+    """Referrals (from :func:`referrals`, put in customer order) take effect (ODD 7.6).
+
+    A customer sent to partner c by b becomes aware of c (code ``channel`` if first; counted in
+    ``first_contacts``) and their trust in c rises to at least ``partner_trust`` x their trust in
+    b. Each customer's referrals must come in referrer then partner order (a referral can raise
+    the trust that a later one passes on); different customers' rows are independent.
+    """
+    pt = np.float32(partner_trust)
+    for m in range(len(customers)):
+        i, b, c = customers[m], sender[m], to[m]
+        _become_aware(i, c, channel, contact_state, first_contacts)
+        passed = pt * trust[i, b]
+        if passed > trust[i, c]:
+            trust[i, c] = passed
 
 
 @njit(**_JIT)

@@ -940,32 +940,50 @@ class CommunityModel(mesa.Model):
             served_ptr = np.searchsorted(buys["business"][order], np.arange(nb + 1))
             # One draw per customer per partner, partner by partner, from b's own stream.
             n_draws = n_partners * served[referrers].astype(np.int64)
-            draws = [
-                self._business_stream("partners", b).random(k)
-                for b, k in zip(referrers, n_draws, strict=True)
-            ]
-            args = (
+            draw_ptr = np.zeros(len(referrers) + 1, dtype=np.int64)
+            np.cumsum(n_draws, out=draw_ptr[1:])
+            draws = np.empty(draw_ptr[-1])
+
+            def draw(r: int) -> None:
+                stream = self._business_stream("partners", referrers[r])
+                stream.random(n_draws[r], out=draws[draw_ptr[r] : draw_ptr[r + 1]])
+
+            parallel.each(draw, list(range(len(referrers))), self.n_customers)
+            partner_ptr = np.zeros(len(referrers) + 1, dtype=np.int64)
+            np.cumsum(n_partners, out=partner_ptr[1:])
+            customers, sender, to, sent = kernels.referrals(
                 referrers,
                 served_ptr,
                 buys["customer"][order],
-                np.concatenate([[0], np.cumsum(n_partners)]),
+                partner_ptr,
                 partners,
                 chance[rows, partners],
-                np.concatenate([[0], np.cumsum(n_draws)]),
-                np.concatenate(draws),
-                float(self.beh["partner_trust"]),
-                np.int8(PARTNER),
-                self.contact,
-                self.trust,
+                draw_ptr,
+                draws,
             )
+            given[rows, partners] = sent
+            # In customer order (each customer's own referrals keep theirs), each row visited once.
+            by_customer = kernels.by_customer(customers, self.n_customers)
+            customers, sender, to = customers[by_customer], sender[by_customer], to[by_customer]
+            cut = [np.searchsorted(customers, lo) for lo, _ in parallel.pieces(self.n_customers)]
+            spans = list(zip(cut, [*cut[1:], len(customers)], strict=True))
 
-            def refer(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+            def refer(lo: int, hi: int) -> np.ndarray:
                 first = np.zeros(nb, dtype=np.int64)
-                return kernels.refer(lo, hi, *args, first), first
+                kernels.refer(
+                    customers[lo:hi],
+                    sender[lo:hi],
+                    to[lo:hi],
+                    float(self.beh["partner_trust"]),
+                    np.int8(PARTNER),
+                    self.contact,
+                    self.trust,
+                    first,
+                )
+                return first
 
-            parts = parallel.over_pieces(refer, self.n_customers)
-            given[rows, partners] = sum(p[0] for p in parts)
-            self.contact_counts[:, PARTNER] += sum(p[1] for p in parts)
+            firsts = parallel.run([lambda lo=lo, hi=hi: refer(lo, hi) for lo, hi in spans])
+            self.contact_counts[:, PARTNER] += sum(firsts)
         # Reciprocity: each business compares a partner's referral rate with its own.
         lr = self.beh["partner_learning"]
         self._served_ewma += 0.1 * (served - self._served_ewma)
