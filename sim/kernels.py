@@ -241,14 +241,14 @@ def _meet(i, b, channel, gain, contact_state, trust, first_contacts):  # pragma:
 
 
 @njit(**_JIT)
-def contact(rows, cols, channel, gains, contact_state, trust, first_contacts):  # pragma: no cover
+def contact(order, rows, cols, channel, gains, contact_state, trust, first_contacts):  # pragma: no cover
     """Make customers aware of businesses and add trust ``gain x (1 - trust)`` (ODD 7.2).
 
-    ``gains`` holds the gain of each business (float32). The first channel is recorded where
-    the customer was not aware yet, and counted per business in ``first_contacts``. Pairs must
-    be distinct.
+    Visits the pairs ``rows[k], cols[k]`` for k in ``order``. ``gains`` holds the gain of each
+    business (float32). The first channel is recorded where the customer was not aware yet, and
+    counted per business in ``first_contacts``. Pairs must be distinct.
     """
-    for k in range(len(rows)):
+    for k in order:
         _meet(rows[k], cols[k], channel, gains[cols[k]], contact_state, trust, first_contacts)
 
 
@@ -541,9 +541,9 @@ def referrals(
 
 @njit(**_JIT)
 def refer(
-    customers, sender, to, partner_trust, channel, contact_state, trust, first_contacts
+    order, customers, sender, to, partner_trust, channel, contact_state, trust, first_contacts
 ):  # pragma: no cover - compiled
-    """Referrals (from :func:`referrals`, put in customer order) take effect (ODD 7.6).
+    """Referrals (from :func:`referrals`, visited in ``order``) take effect (ODD 7.6).
 
     A customer sent to partner c by b becomes aware of c (code ``channel`` if first; counted in
     ``first_contacts``) and their trust in c rises to at least ``partner_trust`` x their trust in
@@ -551,7 +551,7 @@ def refer(
     the trust that a later one passes on); different customers' rows are independent.
     """
     pt = np.float32(partner_trust)
-    for m in range(len(customers)):
+    for m in order:
         i, b, c = customers[m], sender[m], to[m]
         _become_aware(i, c, channel, contact_state, first_contacts)
         passed = pt * trust[i, b]
@@ -628,16 +628,22 @@ def community_reach(start, size, p_home, p_away, rng, n):  # pragma: no cover - 
 
 
 @njit(**_JIT)
-def by_customer(customers, n):  # pragma: no cover - compiled
-    """The order that lists ``customers`` (ids below ``n``) by customer, stably (a counting sort)."""
-    at = np.zeros(n + 1, np.int64)
+def by_customer(customers, lo, hi):  # pragma: no cover - compiled
+    """The entries of ``customers`` with ids ``lo`` to ``hi - 1``, listed by customer, stably.
+
+    A counting sort: returns their positions in ``customers``, so that a rule can visit each
+    customer's row of the state once, in memory order.
+    """
+    at = np.zeros(hi - lo + 1, np.int64)
     for i in customers:
-        at[i + 1] += 1
-    for i in range(n):
+        if lo <= i < hi:
+            at[i - lo + 1] += 1
+    for i in range(hi - lo):
         at[i + 1] += at[i]
-    order = np.empty(len(customers), np.int64)
+    order = np.empty(at[hi - lo], np.int64)
     for k in range(len(customers)):
         i = customers[k]
-        order[at[i]] = k
-        at[i] += 1
+        if lo <= i < hi:
+            order[at[i - lo]] = k
+            at[i - lo] += 1
     return order

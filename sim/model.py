@@ -518,9 +518,7 @@ class CommunityModel(mesa.Model):
             cols = np.repeat(np.array(engaged, dtype=np.int64), [len(r) for r in reached])
             self.community_contacts = np.bincount(cols, minlength=self.n_businesses)
             gains = (self.beh["community_trust"] * self.consistency).astype(np.float32)
-            # Reached customers in customer order: each row of the state is visited once.
-            order = kernels.by_customer(rows, self.n_customers)
-            self._contact(rows[order], cols[order], COMMUNITY, gains)
+            self._contact(rows, cols, COMMUNITY, gains)
 
     def _ad_budgets(self) -> np.ndarray:
         """Each business's weekly ad budget, currency."""
@@ -548,27 +546,23 @@ class CommunityModel(mesa.Model):
     ) -> None:
         """Make customers aware of businesses (recording the first channel) and add trust.
 
-        ``trust_gain``: one for all businesses or one per business. Pairs must be distinct and in
-        customer order (so each row of the state is visited once, and a large town's halves run
-        at once).
+        ``trust_gain``: one for all businesses or one per business. Pairs must be distinct. They
+        are visited customer by customer (each row of the state once, in memory order), a large
+        town's halves at once.
         """
         if len(rows) == 0:
             return
         gains = np.broadcast_to(np.asarray(trust_gain, dtype=np.float32), (self.n_businesses,))
         rows = np.asarray(rows, dtype=np.int64)
         cols = np.asarray(cols, dtype=np.int64)
-        cut = [np.searchsorted(rows, lo) for lo, _ in parallel.pieces(self.n_customers)] + [len(rows)]
 
         def contact(lo: int, hi: int) -> np.ndarray:
             first = np.zeros(self.n_businesses, dtype=np.int64)
-            kernels.contact(
-                rows[lo:hi], cols[lo:hi], np.int8(channel), gains, self.contact, self.trust, first
-            )
+            order = kernels.by_customer(rows, lo, hi)
+            kernels.contact(order, rows, cols, np.int8(channel), gains, self.contact, self.trust, first)
             return first
 
-        spans = zip(cut[:-1], cut[1:], strict=True)
-        firsts = parallel.run([lambda a=a, z=z: contact(a, z) for a, z in spans])
-        self.contact_counts[:, channel] += sum(firsts)
+        self.contact_counts[:, channel] += sum(parallel.over_pieces(contact, self.n_customers))
 
     # 3 ----------------------------------------------------------------------------------
     def _purchases(self) -> dict[str, np.ndarray]:
@@ -962,18 +956,15 @@ class CommunityModel(mesa.Model):
                 draws,
             )
             given[rows, partners] = sent
-            # In customer order (each customer's own referrals keep theirs), each row visited once.
-            by_customer = kernels.by_customer(customers, self.n_customers)
-            customers, sender, to = customers[by_customer], sender[by_customer], to[by_customer]
-            cut = [np.searchsorted(customers, lo) for lo, _ in parallel.pieces(self.n_customers)]
-            spans = list(zip(cut, [*cut[1:], len(customers)], strict=True))
 
             def refer(lo: int, hi: int) -> np.ndarray:
+                # Customer by customer (each one's referrals keep their order), each row once.
                 first = np.zeros(nb, dtype=np.int64)
                 kernels.refer(
-                    customers[lo:hi],
-                    sender[lo:hi],
-                    to[lo:hi],
+                    kernels.by_customer(customers, lo, hi),
+                    customers,
+                    sender,
+                    to,
                     float(self.beh["partner_trust"]),
                     np.int8(PARTNER),
                     self.contact,
@@ -982,8 +973,7 @@ class CommunityModel(mesa.Model):
                 )
                 return first
 
-            firsts = parallel.run([lambda lo=lo, hi=hi: refer(lo, hi) for lo, hi in spans])
-            self.contact_counts[:, PARTNER] += sum(firsts)
+            self.contact_counts[:, PARTNER] += sum(parallel.over_pieces(refer, self.n_customers))
         # Reciprocity: each business compares a partner's referral rate with its own.
         lr = self.beh["partner_learning"]
         self._served_ewma += 0.1 * (served - self._served_ewma)
