@@ -565,13 +565,13 @@ class CommunityModel(mesa.Model):
         self.contact_counts[:, channel] += sum(parallel.over_pieces(contact, self.n_customers))
 
     # 3 ----------------------------------------------------------------------------------
-    def _purchases(self) -> dict[str, np.ndarray]:
+    def _purchases(self) -> dict[str, Any]:
         """Stage 3: who buys from whom this week, at what price (arrays of equal length).
 
         Purchases are listed category by category (``per_category`` counts them), walk-ins
         first, each part in customer order. They are found customer by customer (each
-        customer's row of the state is read once for all categories); ``"by_customer"`` is the
-        order that visits them so, for stage 4.
+        customer's row of the state is read once for all categories). ``"by_customer"`` keeps
+        them in that order for stage 4: each one's place in the list, customer and business.
         """
         nc, n = self.n_categories, self.n_customers
         beh = self.beh
@@ -661,7 +661,7 @@ class CommunityModel(mesa.Model):
             "business": b,
             "price": self.price[b],
             "per_category": per_category,
-            "by_customer": place,
+            "by_customer": {"place": place, "customer": customers, "business": chosen},
         }
 
     def _shopping_draws(
@@ -749,8 +749,8 @@ class CommunityModel(mesa.Model):
         price_ratio = self.price / self.usual_price
         # Visit purchases customer by customer (each customer's row is read once); the draws
         # stay with their purchase.
-        place = buys["by_customer"]
-        c, b, noise = c[place], b[place], noise[place]
+        place, c, b = (buys["by_customer"][key] for key in ("place", "customer", "business"))
+        noise = noise[place]
 
         def experience(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
             # Purchases are distinct (customer, business) pairs, so the halves touch different cells.
