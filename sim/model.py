@@ -263,6 +263,7 @@ class CommunityModel(mesa.Model):
                 self.need_frequency = np.column_stack([self.need_frequency, col])
                 self.patron = np.column_stack([self.patron, np.full(n, -1, dtype=np.int32)])
         self.n_categories = len(self.category_names)
+        self._category_frequency = np.array([self.categories[c]["frequency"] for c in self.category_names])
         cats = [self.categories[r["category"]] for r in rows]
         usual = np.array(
             [c["price"] if r["price"] <= 0 else r["price"] for r, c in zip(rows, cats, strict=True)]
@@ -552,7 +553,10 @@ class CommunityModel(mesa.Model):
         """
         if len(rows) == 0:
             return
-        gains = np.broadcast_to(np.asarray(trust_gain, dtype=np.float32), (self.n_businesses,))
+        if np.ndim(trust_gain) == 0:
+            gains = np.full(self.n_businesses, trust_gain, dtype=np.float32)
+        else:
+            gains = np.asarray(trust_gain, dtype=np.float32)
         rows = np.asarray(rows, dtype=np.int64)
         cols = np.asarray(cols, dtype=np.int64)
 
@@ -796,9 +800,7 @@ class CommunityModel(mesa.Model):
     @property
     def churn_window(self) -> np.ndarray:
         """Weeks without a purchase after which a customer has churned, per business."""
-        freq = np.array(
-            [self.categories[self.category_names[k]]["frequency"] for k in self.business_category]
-        )
+        freq = self._category_frequency[self.business_category]
         scale = self.config.data["population"]["need_scale"]
         weeks = self.eco["active_window"] / np.maximum(freq * scale, 1e-9)
         return np.clip(np.ceil(weeks), 4, 32000).astype(np.int64)
