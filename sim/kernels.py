@@ -499,20 +499,31 @@ def experience(
 
 @njit(**_JIT)
 def referrals(
-    referrers, served_ptr, served, partner_ptr, partners, chances, draw_ptr, draws
+    business, customer, referrers, partner_ptr, partners, chances, draw_ptr, draws
 ):  # pragma: no cover - compiled
     """Which customers businesses send to their partners this week (ODD 7.6).
 
-    Referrer b = ``referrers[r]`` (in id order) served the customers ``served[served_ptr[b]:
-    served_ptr[b + 1]]`` this week and sends each to its partner ``partners[k]`` (k from
-    ``partner_ptr[r]``) when that customer's uniform draw for that partner is below
-    ``chances[k]``; the draws of referrer r are a partners x customers block of ``draws`` from
-    ``draw_ptr[r]``.
+    This week's purchases were made by ``customer`` at ``business``. Referrer b =
+    ``referrers[r]`` (in id order) sends each customer it served (in purchase order) to its
+    partner ``partners[k]`` (k from ``partner_ptr[r]``) when that customer's uniform draw for
+    that partner is below ``chances[k]``; the draws of referrer r are a partners x customers
+    block of ``draws`` from ``draw_ptr[r]``.
 
     Returns:
         (customer, referrer, partner) of each referral, in referrer, partner and customer
         order, and the number of customers sent along each (referrer, partner) entry.
     """
+    # Each business's customers, in purchase order (a counting sort by business).
+    served_ptr = np.zeros(business.max() + 2 if len(business) else 1, np.int64)
+    for b in business:
+        served_ptr[b + 1] += 1
+    for b in range(len(served_ptr) - 1):
+        served_ptr[b + 1] += served_ptr[b]
+    served = np.empty(len(business), np.int64)
+    at = served_ptr[:-1].copy()
+    for k in range(len(business)):
+        served[at[business[k]]] = customer[k]
+        at[business[k]] += 1
     sent = np.zeros(len(partners), np.int64)
     for r in range(len(referrers)):
         b = referrers[r]
@@ -557,6 +568,29 @@ def refer(
         passed = pt * trust[i, b]
         if passed > trust[i, c]:
             trust[i, c] = passed
+
+
+@njit(**_JIT)
+def tally(business, price, channel, unit_cost, usual_price, cost_index, width):  # pragma: no cover
+    """Revenue, units and gross margin by acquisition channel of the week's purchases (ODD 7.7).
+
+    Purchase k was made at business ``business[k]`` for ``price[k]`` by a customer won through
+    ``channel[k]``; its margin is the price less the unit cost (``unit_cost`` x ``usual_price`` x
+    ``cost_index``). Sums run in purchase order, as ``numpy.bincount`` would.
+
+    Returns:
+        (revenue, units) per business and margin per business x channel code (``width`` codes).
+    """
+    nb = len(unit_cost)
+    revenue = np.zeros(nb)
+    units = np.zeros(nb, np.int64)
+    margin = np.zeros((nb, width))
+    for k in range(len(business)):
+        b = business[k]
+        revenue[b] += price[k]
+        units[b] += 1
+        margin[b, channel[k]] += price[k] - unit_cost[b] * usual_price[b] * cost_index
+    return revenue, units, margin
 
 
 @njit(**_JIT)

@@ -930,10 +930,6 @@ class CommunityModel(mesa.Model):
             referrers = np.flatnonzero(referring)
             rows, partners = np.nonzero(chance * referring[:, None] > 0)
             n_partners = np.bincount(rows, minlength=nb)[referrers]
-            # Stable sort by business (a radix sort on 16-bit ids) groups each one's customers.
-            ids = buys["business"].astype(np.int16 if nb < 2**15 else np.int64)
-            order = np.argsort(ids, kind="stable")
-            served_ptr = np.searchsorted(buys["business"][order], np.arange(nb + 1))
             # One draw per customer per partner, partner by partner, from b's own stream.
             n_draws = n_partners * served[referrers].astype(np.int64)
             draw_ptr = np.zeros(len(referrers) + 1, dtype=np.int64)
@@ -948,9 +944,9 @@ class CommunityModel(mesa.Model):
             partner_ptr = np.zeros(len(referrers) + 1, dtype=np.int64)
             np.cumsum(n_partners, out=partner_ptr[1:])
             customers, sender, to, sent = kernels.referrals(
+                buys["business"],
+                buys["customer"],
                 referrers,
-                served_ptr,
-                buys["customer"][order],
                 partner_ptr,
                 partners,
                 chance[rows, partners],
@@ -997,10 +993,13 @@ class CommunityModel(mesa.Model):
 
     # 7 ----------------------------------------------------------------------------------
     def _accounting(self, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        nb = self.n_businesses
+        """Stage 7: revenue, costs and cash of each business (currency), then closures."""
         b = buys["business"]
-        revenue = np.bincount(b, weights=buys["price"], minlength=nb)
-        units = np.bincount(b, minlength=nb)
+        channel = buys.get("channel", np.zeros(0, dtype=np.int8))  # absent when nobody bought
+        width = self.margin_by_channel.shape[1]
+        revenue, units, margin = kernels.tally(
+            b, buys["price"], channel, self.unit_cost, self.usual_price, float(self.cost_index), width
+        )
         alive = self.alive.astype(float)
         goods = units * self.unit_cost * self.usual_price * self.cost_index
         fixed = self.fixed_cost * self.cost_index * alive
@@ -1008,19 +1007,12 @@ class CommunityModel(mesa.Model):
         community = self.engagement * self.eco["owner_week_value"] * alive
         profit = revenue - goods - fixed - ads - community
         self.cash = self.cash + profit
-        # Margin by acquisition channel (for the attribution of community value).
-        if len(b):
-            margin = buys["price"] - self.unit_cost[b] * self.usual_price[b] * self.cost_index
-            ch = buys["channel"]
-            width = self.margin_by_channel.shape[1]
-            self.margin_by_channel += np.bincount(
-                b * width + ch, weights=margin, minlength=nb * width
-            ).reshape(nb, width)
+        self.margin_by_channel += margin  # for the attribution of community value
         below = self.alive & (self.cash < -self.credit_line)
         self.weeks_below = np.where(below, self.weeks_below + 1, 0)
         for i in np.flatnonzero(self.weeks_below >= self.eco["closure_weeks"]):
             self._close(i, "market")
-        leaving = self.alive & (self.rngs["owner_exit"].random(nb) < self.eco["owner_exit"])
+        leaving = self.alive & (self.rngs["owner_exit"].random(self.n_businesses) < self.eco["owner_exit"])
         for i in np.flatnonzero(leaving):
             self._close(i, "owner")
         return {
