@@ -7,9 +7,14 @@ customers the week is dominated by the cost of calling numpy a few hundred times
 (numba, compiled on first use and cached on disk) do one pass where numpy needs several.
 
 Each function is a plain loop that states one rule of docs/ODD.md; the model decides *when* it
-runs (:meth:`sim.model.CommunityModel.step`). Random numbers come from the model's named
-streams, either drawn before the call or drawn inside from the stream's own generator, passed
-in (numba draws exactly what numpy would from the same generator); no kernel keeps random state.
+runs (:meth:`sim.model.CommunityModel.step`). At a million customers the cost is memory, not
+arithmetic, so the rules visit customers in id order and read each customer's row once per
+stage (purchases for all categories at once); work that arrives in another order (community
+reach, partner referrals) is put in customer order first (:func:`by_customer`).
+
+Random numbers come from the model's named streams, either drawn before the call or drawn
+inside from the stream's own generator, passed in (numba draws exactly what numpy would from the
+same generator); no kernel keeps random state.
 Kernels release Python's global lock, so :mod:`sim.parallel` can run two pieces at once.
 """
 
