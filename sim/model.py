@@ -488,32 +488,23 @@ class CommunityModel(mesa.Model):
             if self.engagement[b] > 0:
                 engaged.append(int(b))
 
-        def community_work(businesses: list[int]) -> list[np.ndarray]:
-            # Each business draws from its own stream: the two halves of the list can run at once.
-            reached = []
-            for b in businesses:
-                p_home = min(1.0, self.beh["community_reach"] * self.engagement[b] / 0.10)
-                p_away = min(1.0, p_home * self.beh["community_spillover"])
-                h = self.business_hood[b]
-                reached.append(
-                    kernels.community_reach(
-                        int(self._hood_starts[h]),
-                        int(self._hood_sizes[h]),
-                        p_home,
-                        p_away,
-                        self._business_stream("community", b),
-                        self.n_customers,
-                    )
-                )
-            return reached
+        reached: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(engaged)
 
-        if len(parallel.pieces(self.n_customers)) == 1:
-            reached = community_work(engaged)
-        else:
-            half = len(engaged) // 2
-            halves = [engaged[:half], engaged[half:]]
-            one, two = parallel.run([lambda part=part: community_work(part) for part in halves])
-            reached = one + two
+        def community_work(i: int) -> None:  # each business draws from its own stream
+            b = engaged[i]
+            p_home = min(1.0, self.beh["community_reach"] * self.engagement[b] / 0.10)
+            p_away = min(1.0, p_home * self.beh["community_spillover"])
+            h = self.business_hood[b]
+            reached[i] = kernels.community_reach(
+                int(self._hood_starts[h]),
+                int(self._hood_sizes[h]),
+                p_home,
+                p_away,
+                self._business_stream("community", b),
+                self.n_customers,
+            )
+
+        parallel.each(community_work, list(range(len(engaged))), self.n_customers)
         if reached:
             rows = np.concatenate(reached)
             cols = np.repeat(np.array(engaged, dtype=np.int64), [len(r) for r in reached])
@@ -534,10 +525,8 @@ class CommunityModel(mesa.Model):
         if not reach.any():
             z = np.zeros(0, dtype=np.int64)
             return z, z
-        u, q = self._contact_u, float(self.beh["word_of_mouth"])
-        parts = parallel.over_pieces(
-            lambda lo, hi: kernels.ad_contacts(u[lo:hi], q, reach.astype(np.float64)), self.n_customers
-        )
+        u, q, reach = self._contact_u, float(self.beh["word_of_mouth"]), reach.astype(np.float64)
+        parts = parallel.over_pieces(lambda lo, hi: kernels.ad_contacts(u[lo:hi], q, reach), self.n_customers)
         lows = [lo for lo, _ in parallel.pieces(self.n_customers)]
         rows = np.concatenate([rows + lo for (rows, _), lo in zip(parts, lows, strict=True)])
         return rows, np.concatenate([cols for _, cols in parts])
@@ -686,20 +675,16 @@ class CommunityModel(mesa.Model):
         n_know, n_unknow = knowing.sum(axis=0), unknowing.sum(axis=0)
         walkers = np.zeros((len(found), nc), dtype=np.int64)  # walk-ins per piece
         walk_u, pick_u, choice_u, cut_u = [], [], [], []
-        first_piece = unknowing[0].tolist()
         for k in np.flatnonzero(shop_ptr[1:] > shop_ptr[:-1]).tolist():
             rng_choice, rng_cut, rng_walk = self._category_streams(k)[:3]
-            w = rng_walk.random(int(n_unknow[k]))
-            walked = w < walk_in
-            n_walked = int(np.count_nonzero(walked))
-            walkers[0, k] = np.count_nonzero(walked[: first_piece[k]]) if len(found) > 1 else n_walked
-            walkers[-1, k] = n_walked - walkers[0, k] if len(found) > 1 else n_walked
-            walk_u.append(w)
-            pick_u.append(rng_walk.random(n_walked))
+            walk_u.append(rng_walk.random(int(n_unknow[k])))
+            by_piece = np.split(walk_u[-1] < walk_in, np.cumsum(unknowing[:-1, k]))
+            walkers[:, k] = [np.count_nonzero(walked) for walked in by_piece]
+            pick_u.append(rng_walk.random(int(walkers[:, k].sum())))
             choice_u.append(rng_choice.random(int(n_know[k])))
             if self.demand_index < 1.0:
                 cut_u.append(rng_cut.random(int(n_know[k])))
-        n_walk = walkers.sum(axis=0) if len(found) > 1 else walkers[0]
+        n_walk = walkers.sum(axis=0)
 
         # Per category: where its draws start, then its first walk-in and choice keys.
         first = np.zeros((5, nc), dtype=np.int64)
@@ -708,9 +693,15 @@ class CommunityModel(mesa.Model):
         np.cumsum(n_know[:-1], out=first[2, 1:])
         np.cumsum((n_walk + n_know)[:-1], out=first[3, 1:])
         first[4] = first[3] + n_walk
-        starts = [first]
-        if len(found) > 1:  # the second piece starts where the first stopped
-            starts.append(first + np.stack([unknowing[0], walkers[0], knowing[0], walkers[0], knowing[0]]))
+
+        def before(counts: np.ndarray) -> np.ndarray:  # per piece: the counts of the pieces before
+            return np.cumsum(counts, axis=0) - counts
+
+        # Each piece starts where the previous one stopped.
+        starts = [
+            first + np.stack([u, w, kn, w, kn])
+            for u, w, kn in zip(before(unknowing), before(walkers), before(knowing), strict=True)
+        ]
         n_keys = int(first[3, -1] + n_walk[-1] + n_know[-1])
 
         def joined(parts: list[np.ndarray]) -> np.ndarray:
@@ -732,11 +723,10 @@ class CommunityModel(mesa.Model):
     def _experience(self, buys: dict[str, np.ndarray]) -> None:
         """Stage 4: each purchase's experience; adds ``channel`` (how each customer was won) to ``buys``."""
         beh = self.beh
-        c, b = buys["customer"], buys["business"]
         self.new_by_channel = np.zeros((self.n_businesses, len(CHANNELS) + 1), dtype=np.int64)
-        if len(c) == 0:
+        if len(buys["customer"]) == 0:
             return
-        noise = np.zeros(len(c))
+        noise = np.zeros(len(buys["customer"]))
         if beh["experience_noise"]:
             # One stream per category, so categories do not shift each other; purchases come
             # grouped by category (see _purchases).
