@@ -41,63 +41,38 @@ def warm_up() -> None:
 
 
 @njit(**_JIT)
-def standing(last_purchase, score, threshold, lapsed, asked):  # pragma: no cover - compiled
-    """Active customers, promoters, detractors and lapses per business (ODD 7.5, 7.9).
+def tell_lists(last_purchase, score, threshold, asked):  # pragma: no cover - compiled
+    """What each customer someone talks to this week (``asked``) promotes and warns about (ODD 7.5).
 
-    A pair is active when the customer last bought after the business's ``threshold`` week
-    (-1 never bought; a closed business has a threshold nobody passes). Promoters are active
-    customers scoring 9-10, detractors 0-6. A pair lapses (churns) this week when its last
-    purchase was in week ``lapsed[b]`` (>= 1).
+    A customer promotes a business where they are active (their last purchase week is after the
+    business's ``threshold``: -1 never bought; a closed business has a threshold nobody passes)
+    and score 9-10, and warns about one where they are active and score 0-6.
 
     Returns:
-        (active, promoters, detractors, churned) counts per business, then who promotes which
-        business and who warns about which, each as a CSR list (row pointer per customer,
-        businesses); the lists are filled in only for customers someone talks to this week
-        (``asked``, from :func:`conversations`).
+        who promotes which business and who warns about which, each as a CSR list (row pointer
+        per customer, businesses); empty for customers nobody talks to.
     """
     n, nb = last_purchase.shape
-    active = np.zeros(nb, np.int64)
-    promoters = np.zeros(nb, np.int64)
-    detractors = np.zeros(nb, np.int64)
-    churned = np.zeros(nb, np.int64)
     p_ptr = np.zeros(n + 1, np.int64)
     d_ptr = np.zeros(n + 1, np.int64)
-    lapsed = lapsed.copy()
-    for b in range(nb):
-        if lapsed[b] < 1:
-            lapsed[b] = -2  # nothing lapses: no purchase week matches
-    for i in range(n):  # count (branch-free, so the loop vectorises)
-        n_p, n_d = 0, 0
-        for b in range(nb):
-            last = last_purchase[i, b]
-            s = score[i, b]
-            is_active = last > threshold[b]
-            is_p = is_active & (s >= 9)
-            is_d = is_active & (s >= 0) & (s <= 6)
-            active[b] += is_active
-            promoters[b] += is_p
-            detractors[b] += is_d
-            churned[b] += last == lapsed[b]
-            n_p += is_p
-            n_d += is_d
-        p_ptr[i + 1] = p_ptr[i] + n_p
-        d_ptr[i + 1] = d_ptr[i] + n_d
-    p_biz = np.empty(p_ptr[n], np.int32)
-    d_biz = np.empty(d_ptr[n], np.int32)
-    for i in range(n):  # list, only for customers who tell anything to someone
-        k_p, k_d = p_ptr[i], d_ptr[i]
-        if not asked[i] or (k_p == p_ptr[i + 1] and k_d == d_ptr[i + 1]):
-            continue
-        for b in range(nb):
-            if last_purchase[i, b] > threshold[b]:
-                s = score[i, b]
-                if s >= 9:
-                    p_biz[k_p] = b
-                    k_p += 1
-                elif 0 <= s <= 6:
-                    d_biz[k_d] = b
-                    k_d += 1
-    return active, promoters, detractors, churned, p_ptr, p_biz, d_ptr, d_biz
+    most = np.count_nonzero(asked) * nb  # at most (untouched memory costs nothing)
+    p_biz = np.empty(most, np.int32)
+    d_biz = np.empty(most, np.int32)
+    k_p, k_d = 0, 0
+    for i in range(n):
+        if asked[i]:
+            for b in range(nb):
+                if last_purchase[i, b] > threshold[b]:
+                    s = score[i, b]
+                    if s >= 9:
+                        p_biz[k_p] = b
+                        k_p += 1
+                    elif 0 <= s <= 6:
+                        d_biz[k_d] = b
+                        k_d += 1
+        p_ptr[i + 1] = k_p
+        d_ptr[i + 1] = k_d
+    return p_ptr, p_biz[:k_p], d_ptr, d_biz[:k_d]
 
 
 @njit(**_JIT)
@@ -454,6 +429,7 @@ def experience(
     weak_code,
     strong_code,
     new_by_channel,
+    book,
 ):  # pragma: no cover - compiled
     """Experience, trust, satisfaction and score after each purchase; first-purchase channels (ODD 7.4).
 
@@ -464,7 +440,9 @@ def experience(
     or word of mouth (weak tie) when a recommendation was heard within ``referral_window``
     weeks, else to the channel of first contact.
 
-    First purchases are counted in ``new_by_channel`` (business x channel code).
+    First purchases are counted in ``new_by_channel`` (business x channel code). ``book`` (see
+    ``CommunityModel.purchase_book``) moves each pair from the week and score class of its
+    previous purchase to this week's.
 
     Returns the acquisition channel of each purchase's customer.
     """
@@ -475,6 +453,9 @@ def experience(
     for k in range(len(c)):
         i = c[k]
         j = b[k]
+        before = last_purchase[i, j]
+        if before >= 0:  # leaves the week (and score class) of its previous purchase
+            _book(book, j, before, score[i, j], -1)
         returning = first_purchase[i, j] >= 0
         x = quality[j] - price_disappointment * max(0.0, price_ratio[j] - 1.0) + noise[k]
         if returning:
@@ -485,8 +466,9 @@ def experience(
         t = t + rate * (x - t)
         trust[i, j] = t
         satisfaction[i, j] = x
-        s = np.rint(10.0 * ((1 - w) * x + w * t))
-        score[i, j] = min(10, max(0, int(s)))
+        s = min(10, max(0, int(np.rint(10.0 * ((1 - w) * x + w * t)))))
+        score[i, j] = s
+        _book(book, j, week, s, 1)
         if not returning:
             heard = last_recommendation[i, j]
             if heard >= 0 and week - heard <= referral_window:
@@ -500,6 +482,16 @@ def experience(
         last_purchase[i, j] = week
         patron[i, category[j]] = j
     return channel
+
+
+@njit(inline="always", **_JIT)
+def _book(book, b, week, score, change):  # pragma: no cover - compiled
+    """Count a pair in (``change`` 1) or out of (-1) its business's purchase week and score class."""
+    book[0, b, week] += change
+    if score >= 9:
+        book[1, b, week] += change
+    elif 0 <= score <= 6:
+        book[2, b, week] += change
 
 
 @njit(**_JIT)

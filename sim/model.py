@@ -207,6 +207,10 @@ class CommunityModel(mesa.Model):
         self.recommended_by_weak_tie = np.zeros((n, 0), dtype=bool)
         self.first_purchase = np.zeros((n, 0), dtype=np.int16)
         self.last_purchase = np.zeros((n, 0), dtype=np.int16)
+        self.purchase_book = np.zeros((3, 0, int(self.run_config["steps"]) + 2), dtype=np.int64)
+        """Customers by business and week of their last purchase from it: all of them, then those
+        whose score makes them promoters (9-10), then detractors (0-6). Kept up to date by stage 4,
+        it gives stage 5's counts of active customers without a pass over the town."""
         self.partner_willingness = np.zeros((0, 0))
         self.referrals_given = np.zeros((0, 0))
         self._given_ewma = np.zeros((0, 0))
@@ -327,6 +331,8 @@ class CommunityModel(mesa.Model):
         self.recommended_by_weak_tie = widen(self.recommended_by_weak_tie, False)
         self.first_purchase = widen(self.first_purchase, NEVER)
         self.last_purchase = widen(self.last_purchase, NEVER)
+        book = self.purchase_book
+        self.purchase_book = np.concatenate([book, np.zeros((3, k, book.shape[2]), dtype=book.dtype)], axis=1)
         b_old, b_new = self.n_businesses, self.n_businesses + k
 
         def grow(m: np.ndarray, fill=0.0) -> np.ndarray:
@@ -745,10 +751,15 @@ class CommunityModel(mesa.Model):
         # stay with their purchase.
         place, c, b = (buys["by_customer"][key] for key in ("place", "customer", "business"))
         noise = noise[place]
+        if self.week >= self.purchase_book.shape[2]:  # a run past its planned weeks: room for more
+            book = self.purchase_book
+            self.purchase_book = np.concatenate([book, np.zeros_like(book)], axis=2)
 
         def experience(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-            # Purchases are distinct (customer, business) pairs, so the halves touch different cells.
+            # Purchases are distinct (customer, business) pairs, so the halves touch different cells;
+            # the second half keeps its own purchase book, added in after.
             new = np.zeros_like(self.new_by_channel)
+            book = self.purchase_book if lo == 0 else np.zeros_like(self.purchase_book[:, :, : self.week + 1])
             channel = kernels.experience(
                 c[lo:hi],
                 b[lo:hi],
@@ -777,10 +788,13 @@ class CommunityModel(mesa.Model):
                 np.int8(WORD_OF_MOUTH),
                 np.int8(REFERRAL),
                 new,
+                book,
             )
-            return channel, new
+            return channel, new, book
 
         parts = parallel.over_pieces(experience, len(c))
+        for part in parts[1:]:
+            self.purchase_book[:, :, : self.week + 1] += part[2]
         buys["channel"] = np.empty(len(c), dtype=np.int8)
         buys["channel"][place] = np.concatenate([p[0] for p in parts])  # how each customer was won
         self.new_by_channel = sum(p[1] for p in parts)
@@ -815,8 +829,13 @@ class CommunityModel(mesa.Model):
         n = self.n_customers
         # One attention draw per customer and week: below q they talk to a tie (and it is
         # reused to pick the tie); next week's ads reach those between q and q + reach.
-        u = self.rngs["word_of_mouth"].random(n, dtype=np.float32)
-        warn_u = self.rngs["warnings"].random(n, dtype=np.float32)
+        u, warn_u = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+        draws = {"word_of_mouth": u, "warnings": warn_u}
+
+        def draw(name: str) -> None:
+            self.rngs[name].random(n, dtype=np.float32, out=draws[name])
+
+        parallel.each(draw, list(draws), n)
         self._contact_u = u
         q, q_neg = beh["word_of_mouth"], beh["negative_word_of_mouth"]
         ties = self.network.ties_csr
@@ -833,16 +852,9 @@ class CommunityModel(mesa.Model):
         window = self.churn_window
         threshold = self._active_threshold(window)
         lapsed = (self.week - window).astype(np.int16)  # a last purchase then lapses now
-        active, promoters, detractors, churned, p_ptr, p_biz, d_ptr, d_biz = self._standing(
-            threshold, lapsed, asked
-        )
-        self.standing = {
-            "active": active,
-            "promoters": promoters,
-            "detractors": detractors,
-            "churned": churned,
-        }
-        if q > 0 and promoters.any():
+        self.standing = self._standing(threshold, lapsed)
+        p_ptr, p_biz, d_ptr, d_biz = self._tell_lists(threshold, asked)
+        if q > 0 and self.standing["promoters"].any():
 
             def recommend(lo: int, hi: int) -> np.ndarray:
                 first = np.zeros(self.n_businesses, dtype=np.int64)
@@ -868,28 +880,42 @@ class CommunityModel(mesa.Model):
 
             # Each customer writes only their own row: the halves of the town run at once.
             self.contact_counts[:, WORD_OF_MOUTH] += sum(parallel.over_pieces(recommend, n))
-        if q_neg > 0 and detractors.any():
+        if q_neg > 0 and self.standing["detractors"].any():
             loss = float(beh["warning_trust_loss"])
             parallel.over_pieces(
                 lambda lo, hi: kernels.warn(lo, hi, warn_to, d_ptr, d_biz, loss, self.trust), n
             )
 
-    def _standing(
-        self, threshold: np.ndarray, lapsed: np.ndarray, asked: np.ndarray
-    ) -> tuple[np.ndarray, ...]:
-        """:func:`sim.kernels.standing` on the town (in pieces, see :mod:`sim.parallel`), put together."""
+    def _standing(self, threshold: np.ndarray, lapsed: np.ndarray) -> dict[str, np.ndarray]:
+        """Active customers, promoters, detractors and lapses per business (ODD 7.5, 7.9).
+
+        Counted from :attr:`purchase_book`: a customer is active at a business when their last
+        purchase from it was after its ``threshold`` week, and lapses this week when it was in
+        week ``lapsed``.
+        """
+        nb, week = self.n_businesses, self.week
+        book = self.purchase_book[:, :, : week + 1]
+        by_week = np.cumsum(book, axis=2)  # pairs whose last purchase was in week w or before
+        t = threshold.astype(np.int64)
+        before = np.where(t >= 0, by_week[:, np.arange(nb), np.clip(t, 0, week)], 0)
+        active, promoters, detractors = by_week[:, :, -1] - before
+        lapses = (lapsed >= 1) & (lapsed <= week)
+        churned = np.where(lapses, book[0, np.arange(nb), np.clip(lapsed, 0, week)], 0)
+        return {"active": active, "promoters": promoters, "detractors": detractors, "churned": churned}
+
+    def _tell_lists(self, threshold: np.ndarray, asked: np.ndarray) -> tuple[np.ndarray, ...]:
+        """:func:`sim.kernels.tell_lists` on the town (in pieces, see :mod:`sim.parallel`), put together."""
         lp, sc = self.last_purchase, self.score
         parts = parallel.over_pieces(
-            lambda lo, hi: kernels.standing(lp[lo:hi], sc[lo:hi], threshold, lapsed, asked[lo:hi]),
+            lambda lo, hi: kernels.tell_lists(lp[lo:hi], sc[lo:hi], threshold, asked[lo:hi]),
             self.n_customers,
         )
         if len(parts) == 1:
             return parts[0]
         one, two = parts
-        counts = [x + y for x, y in zip(one[:4], two[:4], strict=True)]
-        p_ptr = np.concatenate([one[4], two[4][1:] + one[4][-1]])
-        d_ptr = np.concatenate([one[6], two[6][1:] + one[6][-1]])
-        return (*counts, p_ptr, np.concatenate([one[5], two[5]]), d_ptr, np.concatenate([one[7], two[7]]))
+        p_ptr = np.concatenate([one[0], two[0][1:] + one[0][-1]])
+        d_ptr = np.concatenate([one[2], two[2][1:] + one[2][-1]])
+        return p_ptr, np.concatenate([one[1], two[1]]), d_ptr, np.concatenate([one[3], two[3]])
 
     def _forgetting(self) -> None:
         """Stage 8: trust fades back towards a stranger's by ``forgetting`` per week.

@@ -244,6 +244,32 @@ def test_recorded_promoter_score_matches_the_formula_on_the_model_state():
         assert got == pytest.approx(expected, nan_ok=True)
 
 
+def test_active_promoter_detractor_and_lapse_counts_match_the_state(monkeypatch):
+    """Stage 5's counts come from the purchase book; they must equal a count over the whole state.
+
+    Checked every week through a chain store's opening (new columns), closures and weeks past
+    the planned run (the book grows), with the town in two pieces (the second keeps its own book).
+    """
+    monkeypatch.setattr("sim.parallel.SPLIT_AT", 500)
+    scenario = small("run.steps=20", "economy.closure_weeks=2", customers=1500).with_overrides(
+        {"shocks": [{"kind": "chain_store", "start": 5, "category": "cafe"}]}
+    )
+    m = CommunityModel(scenario, seed=4)
+    for _ in range(45):
+        m.step()
+        open_at_stage_5 = m.alive | (m.closed_week == m.week)  # closures come later, in stage 7
+        threshold = np.where(open_at_stage_5, np.maximum(m.week - m.churn_window, -1), m.week + 1)
+        active = m.last_purchase > threshold[None, :]
+        lapsed = m.week - m.churn_window
+        assert np.array_equal(m.standing["active"], active.sum(axis=0))
+        assert np.array_equal(m.standing["promoters"], (active & (m.score >= 9)).sum(axis=0))
+        detractors = active & (m.score >= 0) & (m.score <= 6)
+        assert np.array_equal(m.standing["detractors"], detractors.sum(axis=0))
+        churned = ((m.last_purchase == lapsed[None, :]) & (lapsed >= 1)[None, :]).sum(axis=0)
+        assert np.array_equal(m.standing["churned"], churned)
+    assert m.n_businesses == 13 and (~m.alive).any() and m.standing["churned"].sum() > 0
+
+
 def test_lifetime_value_estimate_is_m_r_over_1_plus_d_minus_r():
     assert clv_estimate(10.0, 0.8, 0.1) == pytest.approx(10 * 0.8 / 0.3)
     assert clv_estimate(5.0, 0.0, 0.05) == 0.0
