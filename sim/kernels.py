@@ -25,6 +25,9 @@ from numba import njit
 
 _JIT = {"cache": True, "nogil": True}
 
+NEVER_WEEKS = 2**31 - 1
+"""A week that never comes (the largest week a need schedule holds)."""
+
 
 def warm_up() -> None:
     """Load (or, on a fresh install, compile) every compiled rule now, on a tiny town.
@@ -233,16 +236,17 @@ def contact(order, rows, cols, channel, gains, contact_state, trust, first_conta
 
 
 @njit(**_JIT)
-def needs(lo, hi, need_draws, need_frequency, shop_ptr, shop_ids, contact_state):  # pragma: no cover
+def needs(lo, hi, week, next_need, shop_ptr, shop_ids, contact_state):  # pragma: no cover
     """Who has a need this week, customer by customer (ODD 7.3), for customers ``lo`` to ``hi - 1``.
 
-    Customer i needs category k when ``need_draws[k, i]`` is below ``need_frequency[i, k]``
-    and k has an open shop (``shop_ids[shop_ptr[k]:shop_ptr[k + 1]]``); they know a shop
+    Customer i needs category k when ``next_need[i, k]`` is this ``week``; they can shop for it
+    when k has an open shop (``shop_ids[shop_ptr[k]:shop_ptr[k + 1]]``), and they know a shop
     when they are aware of at least one of them.
 
     Returns:
         (customer, category, knows a shop) of each need, in customer then category order, and
-        per category the number of needs from customers who know a shop and who know none.
+        per category the number of needs from customers who know a shop, who know none (those
+        in a category without an open shop in neither) and of all needs.
     """
     n_cat = len(shop_ptr) - 1
     size = (hi - lo) * n_cat  # at most (untouched memory costs nothing)
@@ -251,21 +255,53 @@ def needs(lo, hi, need_draws, need_frequency, shop_ptr, shop_ids, contact_state)
     knows = np.empty(size, np.bool_)
     knowing = np.zeros(n_cat, np.int64)
     unknowing = np.zeros(n_cat, np.int64)
+    due = np.zeros(n_cat, np.int64)
     m = 0
     for i in range(lo, hi):
         for k in range(n_cat):
-            if not need_draws[k, i] < need_frequency[i, k] or shop_ptr[k + 1] == shop_ptr[k]:
+            if next_need[i, k] != week:
                 continue
             known = False
             for s in range(shop_ptr[k], shop_ptr[k + 1]):
                 if contact_state[i, shop_ids[s]] != 0:
                     known = True
                     break
+            open_shop = shop_ptr[k + 1] > shop_ptr[k]
             who[m], cat[m], knows[m] = i, k, known
             knowing[k] += known
-            unknowing[k] += not known
+            unknowing[k] += open_shop and not known
+            due[k] += 1
             m += 1
-    return who[:m], cat[:m], knows[:m], knowing, unknowing
+    return who[:m], cat[:m], knows[:m], knowing, unknowing, due
+
+
+@njit(**_JIT)
+def need_gap(u, p):  # pragma: no cover - compiled
+    """Weeks (1, 2, ...) from one need to the next when a need comes with probability ``p`` a week.
+
+    Geometric, by inverse CDF of uniform ``u`` on [0, 1): the smallest g with (1 - p)^g < 1 - u.
+    Frequent needs count the weeks (cheaper than a logarithm); p = 0 gives :data:`NEVER_WEEKS`.
+    """
+    if p <= 0.0:
+        return NEVER_WEEKS
+    stay, keep = 1.0 - u, 1.0 - p
+    if p >= 0.25:
+        gap, left = 1, keep
+        while left >= stay:
+            left *= keep
+            gap += 1
+        return gap
+    weeks = 1.0 + np.floor(np.log(stay) / np.log1p(-p))
+    return NEVER_WEEKS if weeks >= NEVER_WEEKS else np.int64(weeks)
+
+
+@njit(**_JIT)
+def need_gaps(u, p):  # pragma: no cover - compiled
+    """:func:`need_gap` of each uniform in ``u`` (one probability ``p``)."""
+    out = np.empty(len(u), np.int64)
+    for k in range(len(u)):
+        out[k] = need_gap(u[k], p)
+    return out
 
 
 @njit(**_JIT)
@@ -273,11 +309,15 @@ def shop(
     who,
     cat,
     knows,
+    need_u,
     walk_u,
     pick_u,
     choice_u,
     cut_u,
     starts,
+    week,
+    next_need,
+    need_p,
     shop_ptr,
     shop_ids,
     walk_in,
@@ -301,39 +341,41 @@ def shop(
 ):  # pragma: no cover - compiled
     """This week's purchases of the needs ``who``/``cat``/``knows`` (from :func:`needs`; ODD 7.3).
 
-    A customer with a need who knows none of the category's open shops walks into one with
-    probability ``walk_in``, ten times more likely one in their home neighbourhood (it becomes
-    known through channel ``walk_in_code``). One who knows some chooses among them by a
-    multinomial logit with utility U_ib = quality_part_b - price_weight_i x price_ratio_b +
-    trust_weight x values_weight_i x trust_ib + habit_weight x [b is their patron], by inverse
-    CDF. In a downturn (``demand_index`` D < 1) the buyer then cuts back with probability
-    (1 - D) x (1 - trust_resilience x trust in the chosen shop).
+    Each need first sets the customer's next need in its category, :func:`need_gap` weeks on
+    (``need_p[k]``: the category's need probability per week). A customer with a need who knows none of
+    the category's open shops walks into one with probability ``walk_in``, ten times more likely
+    one in their home neighbourhood (it becomes known through channel ``walk_in_code``). One who
+    knows some chooses among them by a multinomial logit with utility U_ib = quality_part_b -
+    price_weight_i x price_ratio_b + trust_weight x values_weight_i x trust_ib + habit_weight x
+    [b is their patron], by inverse CDF. In a downturn (``demand_index`` D < 1) the buyer then
+    cuts back with probability (1 - D) x (1 - trust_resilience x trust in the chosen shop).
 
     Uniform draws, each read in need order within a category from that category's start in
-    ``starts``: ``walk_u`` one per need without a known shop (row 0 of ``starts``), ``pick_u``
-    the walked-in shop, one per walk-in (row 1), ``choice_u`` and ``cut_u`` one each per need
-    with a known shop (row 2; ``cut_u`` only in a downturn). A piece of the town starts where
-    the previous one stopped. Each purchase gets a key, its place among the category's
-    purchases before cut-backs with walk-ins first (the order in which the model lists them):
-    row 3 holds each category's next walk-in key, row 4 its next choice key.
+    ``starts``: ``need_u`` one per need (row 3 of ``starts``), ``walk_u`` one per need without a
+    known open shop (row 0), ``pick_u`` the walked-in shop, one per walk-in (row 1),
+    ``choice_u`` and ``cut_u`` one each per need with a known shop (row 2; ``cut_u`` only in a
+    downturn). A piece of the town starts where the previous one stopped.
 
     Walk-ins are counted in ``first_contacts``, cut-backs in ``cut_backs`` (per shop) and
     purchases in ``per_category``.
 
     Returns:
-        (customers, shops, keys) of the purchases, customer by customer.
+        (customers, shops) of the purchases, customer by customer.
     """
     at_walk, at_pick, at_choice = starts[0].copy(), starts[1].copy(), starts[2].copy()
-    key_walk, key_choice = starts[3].copy(), starts[4].copy()
+    at_need = starts[3].copy()
     customers = np.empty(len(who), np.int64)
     chosen = np.empty(len(who), np.int64)
-    keys = np.empty(len(who), np.int64)
     u = np.empty(len(shop_ids), np.float64)
     m = 0
     for e in range(len(who)):
         i, k = who[e], cat[e]
+        next_need[i, k] = min(week + need_gap(need_u[at_need[k]], need_p[k]), NEVER_WEEKS)
+        at_need[k] += 1
         lo, hi = shop_ptr[k], shop_ptr[k + 1]
         ns = hi - lo
+        if ns == 0:  # no open shop in the category: the need goes unmet
+            continue
         if not knows[e]:  # walk-in
             d = walk_u[at_walk[k]]
             at_walk[k] += 1
@@ -352,8 +394,7 @@ def shop(
                     pick = j
                     break
             b = shop_ids[lo + pick]
-            customers[m], chosen[m], keys[m] = i, b, key_walk[k]
-            key_walk[k] += 1
+            customers[m], chosen[m] = i, b
             per_category[k] += 1
             m += 1
             _become_aware(i, b, walk_in_code, contact_state, first_contacts)
@@ -385,8 +426,6 @@ def shop(
                 pick = j
                 break
         b = shop_ids[lo + pick]
-        key = key_choice[k]
-        key_choice[k] += 1
         cut = demand_index < 1.0 and cut_u[at_choice[k]] < (1.0 - demand_index) * (
             1.0 - trust_resilience * trust[i, b]
         )
@@ -394,10 +433,10 @@ def shop(
         if cut:
             cut_backs[b] += 1
             continue
-        customers[m], chosen[m], keys[m] = i, b, key
+        customers[m], chosen[m] = i, b
         per_category[k] += 1
         m += 1
-    return customers[:m], chosen[:m], keys[:m]
+    return customers[:m], chosen[:m]
 
 
 @njit(**_JIT)
@@ -405,6 +444,7 @@ def experience(
     c,
     b,
     noise,
+    noise_at,
     week,
     quality,
     personalisation,
@@ -416,7 +456,6 @@ def experience(
     score_weight,
     referral_window,
     trust,
-    satisfaction,
     score,
     first_purchase,
     last_purchase,
@@ -431,7 +470,7 @@ def experience(
     new_by_channel,
     book,
 ):  # pragma: no cover - compiled
-    """Experience, trust, satisfaction and score after each purchase; first-purchase channels (ODD 7.4).
+    """Experience, trust and score after each purchase; first-purchase channels (ODD 7.4).
 
     Experience e = clip(quality_b + personalisation_gain x personalisation_b x [returning]
     - price_disappointment x max(0, price_ratio_b - 1) + noise, 0, 1). Trust moves towards e at
@@ -440,6 +479,9 @@ def experience(
     or word of mouth (weak tie) when a recommendation was heard within ``referral_window``
     weeks, else to the channel of first contact.
 
+    The noise of a purchase in category k is the next of ``noise``, read from ``noise_at[k]`` on
+    (each category's draws in purchase order).
+
     First purchases are counted in ``new_by_channel`` (business x channel code). ``book`` (see
     ``CommunityModel.purchase_book``) moves each pair from the week and score class of its
     previous purchase to this week's.
@@ -447,17 +489,23 @@ def experience(
     Returns the acquisition channel of each purchase's customer.
     """
     channel = np.zeros(len(c), np.int8)
+    # Each pair's previous purchase week and score, and its new score, for the purchase book
+    # (counted after the loop: counting inside it makes the loop a third slower).
+    was_week = np.empty(len(c), np.int16)
+    was_score = np.empty(len(c), np.int8)
+    new_score = np.empty(len(c), np.int8)
+    at = noise_at.copy()
     up = np.float32(trust_up)
     down = np.float32(trust_down)
     w = score_weight
     for k in range(len(c)):
         i = c[k]
         j = b[k]
-        before = last_purchase[i, j]
-        if before >= 0:  # leaves the week (and score class) of its previous purchase
-            _book(book, j, before, score[i, j], -1)
+        was_week[k] = last_purchase[i, j]
+        was_score[k] = score[i, j]
         returning = first_purchase[i, j] >= 0
-        x = quality[j] - price_disappointment * max(0.0, price_ratio[j] - 1.0) + noise[k]
+        x = quality[j] - price_disappointment * max(0.0, price_ratio[j] - 1.0) + noise[at[category[j]]]
+        at[category[j]] += 1
         if returning:
             x += personalisation_gain * personalisation[j]
         x = np.float32(min(1.0, max(0.0, x)))
@@ -465,10 +513,9 @@ def experience(
         rate = up if x > t else down
         t = t + rate * (x - t)
         trust[i, j] = t
-        satisfaction[i, j] = x
         s = min(10, max(0, int(np.rint(10.0 * ((1 - w) * x + w * t)))))
         score[i, j] = s
-        _book(book, j, week, s, 1)
+        new_score[k] = s
         if not returning:
             heard = last_recommendation[i, j]
             if heard >= 0 and week - heard <= referral_window:
@@ -481,6 +528,10 @@ def experience(
         channel[k] = acquired[i, j]
         last_purchase[i, j] = week
         patron[i, category[j]] = j
+    for k in range(len(c)):  # each pair leaves the week and score class of its previous purchase
+        if was_week[k] >= 0:
+            _book(book, b[k], was_week[k], was_score[k], -1)
+        _book(book, b[k], week, new_score[k], 1)
     return channel
 
 
@@ -495,20 +546,15 @@ def _book(book, b, week, score, change):  # pragma: no cover - compiled
 
 
 @njit(**_JIT)
-def referrals(
-    business, customer, referrers, partner_ptr, partners, chances, draw_ptr, draws
-):  # pragma: no cover - compiled
-    """Which customers businesses send to their partners this week (ODD 7.6).
+def referrals(business, customer, sender, position):  # pragma: no cover - compiled
+    """The customers businesses send to their partners this week (ODD 7.6).
 
-    This week's purchases were made by ``customer`` at ``business``. Referrer b =
-    ``referrers[r]`` (in id order) sends each customer it served (in purchase order) to its
-    partner ``partners[k]`` (k from ``partner_ptr[r]``) when that customer's uniform draw for
-    that partner is below ``chances[k]``; the draws of referrer r are a partners x customers
-    block of ``draws`` from ``draw_ptr[r]``.
+    This week's purchases were made by ``customer`` at ``business``. Referral m sends the
+    ``position[m]``-th customer that ``sender[m]`` served (counting its purchases in list order
+    from 0).
 
     Returns:
-        (customer, referrer, partner) of each referral, in referrer, partner and customer
-        order, and the number of customers sent along each (referrer, partner) entry.
+        The customer of each referral.
     """
     # Each business's customers, in purchase order (a counting sort by business).
     served_ptr = np.zeros(business.max() + 2 if len(business) else 1, np.int64)
@@ -521,30 +567,10 @@ def referrals(
     for k in range(len(business)):
         served[at[business[k]]] = customer[k]
         at[business[k]] += 1
-    sent = np.zeros(len(partners), np.int64)
-    for r in range(len(referrers)):
-        b = referrers[r]
-        n_served = served_ptr[b + 1] - served_ptr[b]
-        for k in range(partner_ptr[r], partner_ptr[r + 1]):
-            row = draw_ptr[r] + (k - partner_ptr[r]) * n_served
-            for s in range(n_served):
-                sent[k] += draws[row + s] < chances[k]
-    customers = np.empty(sent.sum(), np.int64)
-    sender = np.empty(len(customers), np.int64)
-    to = np.empty(len(customers), np.int64)
-    m = 0
-    for r in range(len(referrers)):
-        b = referrers[r]
-        n_served = served_ptr[b + 1] - served_ptr[b]
-        for k in range(partner_ptr[r], partner_ptr[r + 1]):
-            if sent[k] == 0:
-                continue
-            row = draw_ptr[r] + (k - partner_ptr[r]) * n_served
-            for s in range(n_served):
-                if draws[row + s] < chances[k]:
-                    customers[m], sender[m], to[m] = served[served_ptr[b] + s], b, partners[k]
-                    m += 1
-    return customers, sender, to, sent
+    out = np.empty(len(sender), np.int64)
+    for m in range(len(sender)):
+        out[m] = served[served_ptr[sender[m]] + position[m]]
+    return out
 
 
 @njit(**_JIT)

@@ -52,6 +52,24 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(zlib.crc32(name.encode()),)))
 
 
+def sent_positions(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
+    """Which of ``n`` customers (positions 0 to n - 1) are picked, each independently with probability ``p``.
+
+    The gaps between picks are geometric, so the draws number about n p, not n: drawn in
+    batches of about n p, the last one partly unused.
+    """
+    if p >= 1.0:
+        return np.arange(n)
+    picked, end = [], -1
+    batch = int(n * p + 3 * np.sqrt(n * p)) + 4
+    while True:
+        ends = end + np.cumsum(rng.geometric(p, batch))
+        picked.append(ends[ends < n])
+        if ends[-1] >= n:
+            return np.concatenate(picked)
+        end = int(ends[-1])
+
+
 def values_weight_beta(share: float, concentration: float) -> tuple[float, float]:
     """Beta(a, b) parameters with ``a + b = concentration`` and P(weight >= 0.5) = ``share``."""
     if share <= 0.0:
@@ -143,13 +161,33 @@ class CommunityModel(mesa.Model):
         """Weight of price in each customer's choice: sensitivity scaled by budget_mean / budget."""
         a, b = values_weight_beta(pop["values_weight_share"], pop["values_weight_concentration"])
         self.values_weight = rng.beta(a, b, n).astype(np.float32)
-        freq = np.array([self.categories[c]["frequency"] for c in self.category_names], dtype=np.float32)
         needs = rng.random((n, self.n_categories)) < pop["category_participation"]
-        self.need_frequency = np.minimum(needs * freq[None, :] * pop["need_scale"], 1.0).astype(np.float32)
+        self._category_frequency = np.array([self.categories[c]["frequency"] for c in self.category_names])
+        self.need_frequency = (needs * self._need_probability()[None, :]).astype(np.float32)
+        """Probability per week that a customer needs a category: 0 for those who never do."""
+        self.next_need = np.empty((n, self.n_categories), dtype=np.int32)
+        for k in range(self.n_categories):
+            self.next_need[:, k] = self._first_needs(k, needs[:, k], after=0)
+        """Week of each customer's next need in each category (kernels.NEVER_WEEKS: none)."""
         self.patron = np.full((n, self.n_categories), -1, dtype=np.int32)
         # "Attention" draw shared by ads and word of mouth so that their first contacts are
         # mutually exclusive within a week (the Bass hazard p + qF is then exact).
         self._contact_u = self.rngs["word_of_mouth"].random(n).astype(np.float32)
+
+    def _need_probability(self) -> np.ndarray:
+        """Per category: probability per week that a customer who takes part needs it."""
+        scale = self.config.data["population"]["need_scale"]
+        return np.minimum(self._category_frequency * scale, 1.0)
+
+    def _first_needs(self, k: int, takes_part: np.ndarray, after: int) -> np.ndarray:
+        """Week of each customer's first need in category k after week ``after``.
+
+        Needs come with probability p per week, so the weeks between them are geometric: drawn
+        once per need (``kernels.need_gap``) rather than once per customer every week.
+        """
+        u = self._category_streams(k)[4].random(self.n_customers)
+        weeks = np.minimum(after + kernels.need_gaps(u, self._need_probability()[k]), kernels.NEVER_WEEKS)
+        return np.where(takes_part, weeks, kernels.NEVER_WEEKS).astype(np.int32)
 
     def _build_strategies(self, data: dict[str, Any], given: dict[str, Strategy]) -> dict[str, Strategy]:
         out = {}
@@ -201,7 +239,6 @@ class CommunityModel(mesa.Model):
         self.contact = np.zeros((n, 0), dtype=np.int8)
         self.acquired = np.zeros((n, 0), dtype=np.int8)
         self.trust = np.zeros((n, 0), dtype=np.float32)
-        self.satisfaction = np.zeros((n, 0), dtype=np.float32)
         self.score = np.zeros((n, 0), dtype=np.int8)
         self.last_recommendation = np.zeros((n, 0), dtype=np.int16)
         self.recommended_by_weak_tie = np.zeros((n, 0), dtype=bool)
@@ -260,14 +297,19 @@ class CommunityModel(mesa.Model):
                 self.category_names.append(r["category"])
                 self.categories[r["category"]] = self.config.data["categories"][r["category"]]
                 cat_index[r["category"]] = len(self.category_names) - 1
-                freq = self.categories[r["category"]]["frequency"]
                 pop = self.config.data["population"]
                 needs = self.rngs["population"].random(n) < pop["category_participation"]
-                col = np.minimum(needs * freq * pop["need_scale"], 1.0).astype(np.float32)
+                k_new = len(self.category_names) - 1
+                self._category_frequency = np.append(
+                    self._category_frequency, self.categories[r["category"]]["frequency"]
+                )
+                col = (needs * self._need_probability()[k_new]).astype(np.float32)
                 self.need_frequency = np.column_stack([self.need_frequency, col])
+                # Opened during week w's shocks: the first needs may come this week.
+                first = self._first_needs(k_new, needs, after=max(self.week - 1, 0))
+                self.next_need = np.column_stack([self.next_need, first])
                 self.patron = np.column_stack([self.patron, np.full(n, -1, dtype=np.int32)])
         self.n_categories = len(self.category_names)
-        self._category_frequency = np.array([self.categories[c]["frequency"] for c in self.category_names])
         cats = [self.categories[r["category"]] for r in rows]
         usual = np.array(
             [c["price"] if r["price"] <= 0 else r["price"] for r, c in zip(rows, cats, strict=True)]
@@ -325,7 +367,6 @@ class CommunityModel(mesa.Model):
         self.contact = widen(self.contact, UNAWARE)
         self.acquired = widen(self.acquired, UNAWARE)
         self.trust = widen(self.trust, self.beh["initial_trust"])
-        self.satisfaction = widen(self.satisfaction, 0.0)
         self.score = widen(self.score, -1)
         self.last_recommendation = widen(self.last_recommendation, NEVER)
         self.recommended_by_weak_tie = widen(self.recommended_by_weak_tie, False)
@@ -567,10 +608,10 @@ class CommunityModel(mesa.Model):
     def _purchases(self) -> dict[str, Any]:
         """Stage 3: who buys from whom this week, at what price (arrays of equal length).
 
-        Purchases are listed category by category (``per_category`` counts them), walk-ins
-        first, each part in customer order. They are found customer by customer (each
-        customer's row of the state is read once for all categories). ``"by_customer"`` keeps
-        them in that order for stage 4: each one's place in the list, customer and business.
+        Purchases are found and listed customer by customer (each customer's row of the state
+        is read once for all categories), a large town's halves at once. ``per_category``
+        counts them; ``pieces`` gives where each half's purchases start and stop in the list,
+        and their number per category.
         """
         nc, n = self.n_categories, self.n_customers
         beh = self.beh
@@ -579,21 +620,11 @@ class CommunityModel(mesa.Model):
         shop_ids = open_now[np.argsort(self.business_category[open_now], kind="stable")]
         shop_ptr = np.zeros(nc + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.business_category[open_now], minlength=nc), out=shop_ptr[1:])
-        need_draws = np.empty((nc, n), dtype=np.float32)
-
-        def draw_needs(k: int) -> None:  # for every category, whether or not it has an open shop
-            self._category_streams(k)[4].random(n, dtype=np.float32, out=need_draws[k])
-
-        parallel.each(draw_needs, list(range(nc)), n)
         found = parallel.over_pieces(
-            lambda lo, hi: kernels.needs(
-                lo, hi, need_draws, self.need_frequency, shop_ptr, shop_ids, self.contact
-            ),
+            lambda lo, hi: kernels.needs(lo, hi, self.week, self.next_need, shop_ptr, shop_ids, self.contact),
             n,
         )
-        walk_u, pick_u, choice_u, cut_u, starts, n_keys = self._shopping_draws(found, shop_ptr)
-        walk_ins = np.zeros(self.n_businesses, dtype=np.int64)
-        cut_total = np.zeros(self.n_businesses, dtype=np.int64)
+        need_u, walk_u, pick_u, choice_u, cut_u, starts = self._shopping_draws(found, shop_ptr)
         quality_part = beh["quality_weight"] * self.quality
         price_ratio = self.price / self.usual_price
 
@@ -606,11 +637,15 @@ class CommunityModel(mesa.Model):
                 who,
                 cat,
                 knows,
+                need_u,
                 walk_u,
                 pick_u,
                 choice_u,
                 cut_u,
                 starts[piece],
+                self.week,
+                self.next_need,
+                self._need_probability(),
                 shop_ptr,
                 shop_ids,
                 float(self.eco["walk_in"]),
@@ -636,50 +671,40 @@ class CommunityModel(mesa.Model):
 
         # Each customer's needs touch only their own row: the halves of the town run at once.
         parts = parallel.run([lambda p=p: shop(p) for p in range(len(found))])
-        customers, chosen, keys = (np.concatenate([part[x] for part in parts]) for x in range(3))
-        per_category = np.zeros(nc, dtype=np.int64)
-        for part in parts:
-            walk_ins += part[3]
-            cut_total += part[4]
-            per_category += part[5]
-        self.contact_counts[:, WALK_IN] += walk_ins
-        self.cut_backs = cut_total
-        # The listed order: a purchase's place is its key less the cut-backs before it.
-        if cut_total.any():
-            kept = np.zeros(n_keys, dtype=np.int64)
-            kept[keys] = 1
-            place = (np.cumsum(kept) - 1)[keys]
-        else:
-            place = keys
-        c = np.empty(len(keys), dtype=np.int64)
-        b = np.empty(len(keys), dtype=np.int64)
-        c[place] = customers
-        b[place] = chosen
+        c, b = (np.concatenate([part[x] for part in parts]) for x in range(2))
+        self.contact_counts[:, WALK_IN] += sum(part[2] for part in parts)
+        self.cut_backs = sum(part[3] for part in parts)
+        by_piece = np.array([part[4] for part in parts])  # purchases per piece and category
+        ends = np.cumsum([len(part[0]) for part in parts])
+        starts = ends - [len(part[0]) for part in parts]
         return {
             "customer": c,
             "business": b,
             "price": self.price[b],
-            "per_category": per_category,
-            "by_customer": {"place": place, "customer": customers, "business": chosen},
+            "per_category": by_piece.sum(axis=0),
+            "pieces": [(int(lo), int(hi), k) for lo, hi, k in zip(starts, ends, by_piece, strict=True)],
         }
 
     def _shopping_draws(
         self, found: list[tuple[np.ndarray, ...]], shop_ptr: np.ndarray
     ) -> tuple[np.ndarray, ...]:
-        """This week's purchase draws from each category's streams, and where each piece starts.
+        """This week's need and purchase draws from each category's streams, and where each piece starts.
 
-        Per category, in need order (customer order): one walk-in draw per need without a known
-        shop, then one shop draw per walk-in (walk-in stream); one choice draw per need with a
-        known shop (choice stream) and, in a downturn, one cut-back draw each (cut-back stream).
-        Returns the four draw arrays (categories one after another), per piece of the town the
-        starts that :func:`sim.kernels.shop` reads, and the number of purchase keys.
+        Per category, in need order (customer order): one draw per need for the next need
+        (need stream); one walk-in draw per need without a known open shop, then one shop draw
+        per walk-in (walk-in stream); one choice draw per need with a known shop (choice stream)
+        and, in a downturn, one cut-back draw each (cut-back stream). Returns the five draw
+        arrays (categories one after another) and, per piece of the town, the starts that
+        :func:`sim.kernels.shop` reads.
         """
         nc = self.n_categories
         walk_in = float(self.eco["walk_in"])
         knowing = np.array([f[3] for f in found])  # pieces x categories
         unknowing = np.array([f[4] for f in found])
-        n_know, n_unknow = knowing.sum(axis=0), unknowing.sum(axis=0)
+        due = np.array([f[5] for f in found])
+        n_know, n_unknow, n_due = knowing.sum(axis=0), unknowing.sum(axis=0), due.sum(axis=0)
         walkers = np.zeros((len(found), nc), dtype=np.int64)  # walk-ins per piece
+        need_u = [self._category_streams(k)[4].random(int(n_due[k])) for k in range(nc)]
         walk_u, pick_u, choice_u, cut_u = [], [], [], []
         for k in np.flatnonzero(shop_ptr[1:] > shop_ptr[:-1]).tolist():
             rng_choice, rng_cut, rng_walk = self._category_streams(k)[:3]
@@ -690,30 +715,21 @@ class CommunityModel(mesa.Model):
             choice_u.append(rng_choice.random(int(n_know[k])))
             if self.demand_index < 1.0:
                 cut_u.append(rng_cut.random(int(n_know[k])))
-        n_walk = walkers.sum(axis=0)
 
-        # Per category: where its draws start, then its first walk-in and choice keys.
-        first = np.zeros((5, nc), dtype=np.int64)
-        np.cumsum(n_unknow[:-1], out=first[0, 1:])
-        np.cumsum(n_walk[:-1], out=first[1, 1:])
-        np.cumsum(n_know[:-1], out=first[2, 1:])
-        np.cumsum((n_walk + n_know)[:-1], out=first[3, 1:])
-        first[4] = first[3] + n_walk
+        def before(counts: np.ndarray) -> np.ndarray:  # per category: the counts of those before
+            return np.cumsum(counts, axis=-1) - counts
 
-        def before(counts: np.ndarray) -> np.ndarray:  # per piece: the counts of the pieces before
-            return np.cumsum(counts, axis=0) - counts
-
-        # Each piece starts where the previous one stopped.
+        # Per category where its draws start; each piece starts where the previous one stopped.
+        first = np.stack([before(n_unknow), before(walkers.sum(axis=0)), before(n_know), before(n_due)])
         starts = [
-            first + np.stack([u, w, kn, w, kn])
-            for u, w, kn in zip(before(unknowing), before(walkers), before(knowing), strict=True)
+            first + np.stack(counts)
+            for counts in zip(*(before(x.T).T for x in (unknowing, walkers, knowing, due)), strict=True)
         ]
-        n_keys = int(first[3, -1] + n_walk[-1] + n_know[-1])
 
         def joined(parts: list[np.ndarray]) -> np.ndarray:
             return np.concatenate(parts) if parts else np.zeros(0)
 
-        return joined(walk_u), joined(pick_u), joined(choice_u), joined(cut_u), starts, n_keys
+        return joined(need_u), joined(walk_u), joined(pick_u), joined(choice_u), joined(cut_u), starts
 
     def _category_streams(self, k: int) -> tuple[np.random.Generator, ...]:
         """Choice, cut-back, walk-in, experience and need streams of one category (independent)."""
@@ -726,44 +742,45 @@ class CommunityModel(mesa.Model):
         return self._named_rngs[name]
 
     # 4 ----------------------------------------------------------------------------------
-    def _experience(self, buys: dict[str, np.ndarray]) -> None:
+    def _experience(self, buys: dict[str, Any]) -> None:
         """Stage 4: each purchase's experience; adds ``channel`` (how each customer was won) to ``buys``."""
         beh = self.beh
         self.new_by_channel = np.zeros((self.n_businesses, len(CHANNELS) + 1), dtype=np.int64)
-        if len(buys["customer"]) == 0:
+        c, b = buys["customer"], buys["business"]
+        if len(c) == 0:
+            buys["channel"] = np.zeros(0, dtype=np.int8)
             return
-        noise = np.zeros(len(buys["customer"]))
+        # One noise stream per category, so categories do not shift each other: each category's
+        # draws, in purchase order, one block after another.
+        per_category = buys["per_category"]
+        noise_start = np.cumsum(per_category) - per_category
+        noise = np.zeros(len(c))
         if beh["experience_noise"]:
-            # One stream per category, so categories do not shift each other; purchases come
-            # grouped by category (see _purchases).
-            ends = np.cumsum(buys["per_category"])
 
             def draw_noise(k: int) -> None:
-                start, end = ends[k] - buys["per_category"][k], ends[k]
-                noise[start:end] = self._category_streams(k)[3].normal(
-                    0.0, beh["experience_noise"], end - start
-                )
+                block = noise[noise_start[k] : noise_start[k] + per_category[k]]
+                block[:] = self._category_streams(k)[3].normal(0.0, beh["experience_noise"], len(block))
 
-            parallel.each(draw_noise, list(np.flatnonzero(buys["per_category"])), self.n_customers)
+            parallel.each(draw_noise, list(np.flatnonzero(per_category)), self.n_customers)
         personalisation = np.array([s.personalisation for s in self.business_strategy], dtype=np.float64)
         price_ratio = self.price / self.usual_price
-        # Visit purchases customer by customer (each customer's row is read once); the draws
-        # stay with their purchase.
-        place, c, b = (buys["by_customer"][key] for key in ("place", "customer", "business"))
-        noise = noise[place]
         if self.week >= self.purchase_book.shape[2]:  # a run past its planned weeks: room for more
             book = self.purchase_book
             self.purchase_book = np.concatenate([book, np.zeros_like(book)], axis=2)
 
-        def experience(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        def experience(piece: int, noise_at: np.ndarray) -> tuple[np.ndarray, ...]:
             # Purchases are distinct (customer, business) pairs, so the halves touch different cells;
             # the second half keeps its own purchase book, added in after.
+            lo, hi = buys["pieces"][piece][:2]
             new = np.zeros_like(self.new_by_channel)
-            book = self.purchase_book if lo == 0 else np.zeros_like(self.purchase_book[:, :, : self.week + 1])
+            book = self.purchase_book
+            if piece > 0:
+                book = np.zeros_like(book[:, :, : self.week + 1])
             channel = kernels.experience(
                 c[lo:hi],
                 b[lo:hi],
-                noise[lo:hi],
+                noise,
+                noise_at,
                 self.week,
                 self.quality,
                 personalisation,
@@ -775,7 +792,6 @@ class CommunityModel(mesa.Model):
                 float(beh["score_trust_weight"]),
                 int(beh["referral_window"]),
                 self.trust,
-                self.satisfaction,
                 self.score,
                 self.first_purchase,
                 self.last_purchase,
@@ -792,11 +808,13 @@ class CommunityModel(mesa.Model):
             )
             return channel, new, book
 
-        parts = parallel.over_pieces(experience, len(c))
+        # The pieces of stage 3 (halves of the town); each starts its noise where the one before stopped.
+        counts = np.array([piece[2] for piece in buys["pieces"]])
+        noise_at = noise_start + np.cumsum(counts, axis=0) - counts  # pieces x categories
+        parts = parallel.run([lambda p=p: experience(p, noise_at[p]) for p in range(len(counts))])
         for part in parts[1:]:
             self.purchase_book[:, :, : self.week + 1] += part[2]
-        buys["channel"] = np.empty(len(c), dtype=np.int8)
-        buys["channel"][place] = np.concatenate([p[0] for p in parts])  # how each customer was won
+        buys["channel"] = np.concatenate([p[0] for p in parts])  # how each customer was won
         self.new_by_channel = sum(p[1] for p in parts)
         self.customers_won += self.new_by_channel.sum(axis=1)
 
@@ -944,31 +962,20 @@ class CommunityModel(mesa.Model):
         referring = (chance > 0).any(axis=1) & (served > 0)
         if referring.any():
             referrers = np.flatnonzero(referring)
-            rows, partners = np.nonzero(chance * referring[:, None] > 0)
+            rows, partners = np.nonzero(chance * referring[:, None] > 0)  # referrer, then partner order
             n_partners = np.bincount(rows, minlength=nb)[referrers]
-            # One draw per customer per partner, partner by partner, from b's own stream.
-            n_draws = n_partners * served[referrers].astype(np.int64)
-            draw_ptr = np.zeros(len(referrers) + 1, dtype=np.int64)
-            np.cumsum(n_draws, out=draw_ptr[1:])
-            draws = np.empty(draw_ptr[-1])
+            entries = np.split(np.arange(len(rows)), np.cumsum(n_partners)[:-1])
+            picked: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(rows)
 
-            def draw(r: int) -> None:
+            def draw(r: int) -> None:  # each referrer from its own stream, partner by partner
                 stream = self._business_stream("partners", referrers[r])
-                stream.random(n_draws[r], out=draws[draw_ptr[r] : draw_ptr[r + 1]])
+                for e in entries[r]:
+                    picked[e] = sent_positions(stream, int(served[rows[e]]), chance[rows[e], partners[e]])
 
             parallel.each(draw, list(range(len(referrers))), self.n_customers)
-            partner_ptr = np.zeros(len(referrers) + 1, dtype=np.int64)
-            np.cumsum(n_partners, out=partner_ptr[1:])
-            customers, sender, to, sent = kernels.referrals(
-                buys["business"],
-                buys["customer"],
-                referrers,
-                partner_ptr,
-                partners,
-                chance[rows, partners],
-                draw_ptr,
-                draws,
-            )
+            sent = np.array([len(p) for p in picked], dtype=np.int64)
+            sender, to = np.repeat(rows, sent), np.repeat(partners, sent)
+            customers = kernels.referrals(buys["business"], buys["customer"], sender, np.concatenate(picked))
             given[rows, partners] = sent
 
             def refer(lo: int, hi: int) -> np.ndarray:
@@ -1011,7 +1018,7 @@ class CommunityModel(mesa.Model):
     def _accounting(self, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Stage 7: revenue, costs and cash of each business (currency), then closures."""
         b = buys["business"]
-        channel = buys.get("channel", np.zeros(0, dtype=np.int8))  # absent when nobody bought
+        channel = buys["channel"]
         width = self.margin_by_channel.shape[1]
         revenue, units, margin = kernels.tally(
             b, buys["price"], channel, self.unit_cost, self.usual_price, float(self.cost_index), width

@@ -34,8 +34,9 @@ from sim.parameters import (
 from sim.strategies import BUILT_IN
 
 TOP_LEVEL = SCALAR_TABLES + NAMED_TABLES + LIST_TABLES
-BYTES_PER_CUSTOMER_BUSINESS = 22
-"""Memory per customer and business pair (trust, satisfaction, score, contact and purchase weeks)."""
+BYTES_PER_CUSTOMER_BUSINESS = 18
+"""Memory per customer and business pair (trust, score, contact and purchase weeks, 14 bytes) and
+the week's temporaries."""
 BYTES_PER_TIE = 24
 """Memory per tie while the network is built (both directions, indices and weights)."""
 

@@ -467,23 +467,85 @@ def test_logit_choice_matches_the_logit_probabilities():
     trust = np.zeros((n, 4), dtype=np.float32)
     first, cut = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
     shop_ptr = np.array([0, 4])
-    who, cat, knows, knowing, unknowing = kernels.needs(
-        0, n, np.zeros((1, n), dtype=np.float32), np.ones((n, 1), dtype=np.float32), shop_ptr, shops, contact
-    )
-    assert knowing[0] == n and unknowing[0] == 0  # everyone has a need and knows a shop
+    next_need = np.ones((n, 1), dtype=np.int32)  # everyone needs the category in week 1
+    who, cat, knows, knowing, unknowing, due = kernels.needs(0, n, 1, next_need, shop_ptr, shops, contact)
+    assert knowing[0] == n and unknowing[0] == 0 and due[0] == n  # everyone knows a shop
     choice_u = np.random.default_rng(1).random(n)
-    customers, picks, keys = kernels.shop(
-        who, cat, knows, np.zeros(0), np.zeros(0), choice_u, np.zeros(0), np.zeros((5, 1), dtype=np.int64),
+    customers, picks = kernels.shop(
+        who, cat, knows, np.full(n, 0.25), np.zeros(0), np.zeros(0), choice_u, np.zeros(0),
+        np.zeros((4, 1), dtype=np.int64), 1, next_need, np.array([0.5]),
         shop_ptr, shops, 0.0, 1.0, 0.0, contact, trust, np.full((n, 1), -1, dtype=np.int32),
         np.array([0.0, 1.0, 2.0, 5.0]), np.ones(4), np.zeros(n, dtype=np.float32),
         np.zeros(n, dtype=np.float32), 0.0, 0.0, np.zeros(4, dtype=np.int32), np.zeros(n, dtype=np.int32),
         np.int8(6), first, cut, np.zeros(1, dtype=np.int64),
     )  # fmt: skip
-    assert len(customers) == n and np.array_equal(keys, np.arange(n))
+    assert len(customers) == n and np.array_equal(customers, np.arange(n))
+    assert (next_need == 2).all()  # u = 0.25 < p = 0.5: the next need comes a week later
     expected = np.exp([0.0, 1.0, 2.0]) / np.exp([0.0, 1.0, 2.0]).sum()
     shares = np.bincount(picks, minlength=4) / len(picks)
     assert shares[3] == 0
     assert np.allclose(shares[:3], expected, atol=0.005)
+
+
+def test_needs_come_with_the_need_frequency_each_week_and_without_memory():
+    """Needs are scheduled by geometric gaps; the weekly need process must still be Bernoulli(p).
+
+    Across weeks, the number of customers with a need in a category averages the sum of their
+    need frequencies, and having a need this week leaves next week's chance at p.
+    """
+    m = CommunityModel(small(customers=3000, steps=80), seed=5)
+    p = m.need_frequency.max(axis=0)  # the category's probability, for those who take part
+    takes_part = m.need_frequency > 0
+    due, again, after_none = [], [], []
+    for _ in range(80):
+        now = m.next_need == m.week + 1
+        m.step()
+        later = m.next_need == m.week + 1
+        due.append(now.sum(axis=0))
+        again.append((now & later).sum(axis=0) / np.maximum(now.sum(axis=0), 1))
+        after_none.append((~now & takes_part & later).sum(axis=0) / (~now & takes_part).sum(axis=0))
+    expected = m.need_frequency.sum(axis=0)
+    assert np.all(np.abs(np.mean(due, axis=0) - expected) < 4 * np.sqrt(expected / 80))  # 4 sd
+    frequent = p >= 0.3  # enough needs a week for a tight estimate
+    assert frequent.sum() >= 3
+    assert np.allclose(np.mean(again, axis=0)[frequent], p[frequent], atol=0.02)
+    assert np.allclose(np.mean(after_none, axis=0)[frequent], p[frequent], atol=0.02)
+
+
+def test_weeks_between_needs_are_geometric():
+    """P(gap = g) = (1 - p)^(g - 1) p, on both sides of the counting / logarithm switch at p = 0.25."""
+    from sim import kernels
+
+    u = (np.arange(200_000) + 0.5) / 200_000  # an even grid of uniforms: exact shares
+    for p in (1.0, 0.6, 0.25, 0.2499, 0.04, 0.002):
+        gaps = kernels.need_gaps(u, p)
+        g = np.arange(1, 6)
+        shares = np.array([(gaps == x).mean() for x in g])
+        assert np.allclose(shares, (1 - p) ** (g - 1) * p, atol=2e-5), p
+        assert gaps.mean() == pytest.approx(1 / p, rel=2e-3)
+    assert (kernels.need_gaps(u[:10], 0.0) == kernels.NEVER_WEEKS).all()
+
+
+def test_partner_picks_are_independent_with_the_given_chance():
+    """Each served customer is sent to a partner with probability p, independently (ODD 7.6)."""
+    from sim.model import sent_positions
+
+    rng = np.random.default_rng(3)
+    for n, p in ((40, 0.5), (1000, 0.05), (30, 0.001)):
+        hits = np.zeros(n)
+        counts = []
+        for _ in range(4000):
+            picked = sent_positions(rng, n, p)
+            assert np.all(np.diff(picked) > 0) and (picked.size == 0 or 0 <= picked[0] <= picked[-1] < n)
+            hits[picked] += 1
+            counts.append(len(picked))
+        assert np.mean(counts) == pytest.approx(n * p, rel=0.05, abs=0.01)
+        assert np.var(counts) == pytest.approx(n * p * (1 - p), rel=0.1, abs=0.01)  # binomial
+        if n * p >= 10:  # every position as likely, first and last included
+            share = hits / 4000
+            assert abs(share[0] - p) < 0.04 and abs(share[-1] - p) < 0.04
+            assert abs(share.mean() - p) < 0.005
+    assert np.array_equal(sent_positions(rng, 7, 1.0), np.arange(7))
 
 
 def test_overtake_week_is_where_cumulative_revenue_takes_the_lead_for_good():
