@@ -44,25 +44,25 @@ def warm_up() -> None:
 
 
 @njit(**_JIT)
-def tell_lists(last_purchase, score, threshold, asked):  # pragma: no cover - compiled
-    """What each customer someone talks to this week (``asked``) promotes and warns about (ODD 7.5).
+def tell_lists(lo, hi, last_purchase, score, threshold, asked, promotes, warns):  # pragma: no cover
+    """What the customers someone talks to this week (``asked``) promote and warn about (ODD 7.5).
 
-    A customer promotes a business where they are active (their last purchase week is after the
-    business's ``threshold``: -1 never bought; a closed business has a threshold nobody passes)
-    and score 9-10, and warns about one where they are active and score 0-6.
+    For customers ``lo`` to ``hi - 1``. A customer promotes a business where they are active
+    (their last purchase week is after the business's ``threshold``: -1 never bought; a closed
+    business has a threshold nobody passes) and score 9-10, and warns about one where they are
+    active and score 0-6.
 
-    Returns:
-        who promotes which business and who warns about which, each as a CSR list (row pointer
-        per customer, businesses); empty for customers nobody talks to.
+    ``promotes`` and ``warns`` are (start, end, businesses) lists: customer i's businesses are
+    ``businesses[start[i]:end[i]]``, empty for customers nobody talks to. This piece fills its
+    customers' entries, writing businesses from ``start[lo]`` on (room for every business of
+    each asked customer).
     """
-    n, nb = last_purchase.shape
-    p_ptr = np.zeros(n + 1, np.int64)
-    d_ptr = np.zeros(n + 1, np.int64)
-    most = np.count_nonzero(asked) * nb  # at most (untouched memory costs nothing)
-    p_biz = np.empty(most, np.int32)
-    d_biz = np.empty(most, np.int32)
-    k_p, k_d = 0, 0
-    for i in range(n):
+    nb = last_purchase.shape[1]
+    p_start, p_end, p_biz = promotes
+    d_start, d_end, d_biz = warns
+    k_p, k_d = p_start[lo], d_start[lo]
+    for i in range(lo, hi):
+        p_start[i], d_start[i] = k_p, k_d
         if asked[i]:
             for b in range(nb):
                 if last_purchase[i, b] > threshold[b]:
@@ -73,9 +73,7 @@ def tell_lists(last_purchase, score, threshold, asked):  # pragma: no cover - co
                     elif 0 <= s <= 6:
                         d_biz[k_d] = b
                         k_d += 1
-        p_ptr[i + 1] = k_p
-        d_ptr[i + 1] = k_d
-    return p_ptr, p_biz[:k_p], d_ptr, d_biz[:k_d]
+        p_end[i], d_end[i] = k_p, k_d
 
 
 @njit(**_JIT)
@@ -148,8 +146,7 @@ def recommend(
     tie,
     entry,
     weak_entry,
-    tell_ptr,
-    tell_biz,
+    tells,
     week,
     gain,
     channel,
@@ -163,7 +160,8 @@ def recommend(
     """Word of mouth (ODD 7.5): customers ``lo`` to ``hi - 1`` hear their tie's recommendations.
 
     Each customer who talks this week (to ``tie``, see :func:`conversations`) hears about every
-    business it promotes (``tell_ptr``/``tell_biz``). So a customer hears about business b with
+    business it promotes (``tells``: (start, end, businesses), see :func:`tell_lists`). So a
+    customer hears about business b with
     probability q x (share of their tie strength held by promoters of b), which is Bass's q F on
     complete mixing. Hearing makes them aware (code ``channel`` if first, counted in
     ``first_contacts``), adds trust ``gain x (1 - trust)`` and records the week; for a customer
@@ -171,11 +169,12 @@ def recommend(
     never on complete mixing) is kept, to attribute the first purchase.
     """
     g = np.float32(gain)
+    start, end, tell_biz = tells
     for i in range(lo, hi):
         j, e = tie[i], entry[i]
         if j < 0:
             continue
-        for k in range(tell_ptr[j], tell_ptr[j + 1]):
+        for k in range(start[j], end[j]):
             b = tell_biz[k]
             _meet(i, b, channel, g, contact_state, trust, first_contacts)
             last_recommendation[i, b] = week
@@ -184,7 +183,7 @@ def recommend(
 
 
 @njit(**_JIT)
-def warn(lo, hi, tie, tell_ptr, tell_biz, loss, trust):  # pragma: no cover - compiled
+def warn(lo, hi, tie, tells, loss, trust):  # pragma: no cover - compiled
     """Detractors' warnings (ODD 7.5) to customers ``lo`` to ``hi - 1``: the rule of :func:`recommend`.
 
     Each customer who talks this week (to ``tie``, with their own draw) loses a share ``loss`` of
@@ -192,12 +191,13 @@ def warn(lo, hi, tie, tell_ptr, tell_biz, loss, trust):  # pragma: no cover - co
     were heard.
     """
     keep = np.float32(1.0) - np.float32(loss)
+    start, end, tell_biz = tells
     heard = 0
     for i in range(lo, hi):
         j = tie[i]
         if j < 0:
             continue
-        for k in range(tell_ptr[j], tell_ptr[j + 1]):
+        for k in range(start[j], end[j]):
             b = tell_biz[k]
             trust[i, b] *= keep
             heard += 1
@@ -276,19 +276,36 @@ def needs(lo, hi, week, next_need, shop_ptr, shop_ids, contact_state):  # pragma
 
 
 @njit(**_JIT)
-def need_gap(u, p):  # pragma: no cover - compiled
+def need_powers(p):  # pragma: no cover - compiled
+    """(1 - p)^g for g = 1 to 8, by repeated products: the chances of no need for g weeks."""
+    out = np.empty(8)
+    left = 1.0
+    for g in range(8):
+        left *= 1.0 - p
+        out[g] = left
+    return out
+
+
+@njit(**_JIT)
+def need_gap(u, p, powers):  # pragma: no cover - compiled
     """Weeks (1, 2, ...) from one need to the next when a need comes with probability ``p`` a week.
 
-    Geometric, by inverse CDF of uniform ``u`` on [0, 1): the smallest g with (1 - p)^g < 1 - u.
-    Frequent needs count the weeks (cheaper than a logarithm); p = 0 gives :data:`NEVER_WEEKS`.
+    Geometric, by inverse CDF of uniform ``u`` on [0, 1): the smallest g with (1 - p)^g < 1 - u
+    (``powers``: :func:`need_powers` of p). Frequent needs count the weeks (cheaper than a
+    logarithm, and without branches within eight weeks); p = 0 gives :data:`NEVER_WEEKS`.
     """
     if p <= 0.0:
         return NEVER_WEEKS
-    stay, keep = 1.0 - u, 1.0 - p
+    stay = 1.0 - u
     if p >= 0.25:
-        gap, left = 1, keep
-        while left >= stay:
-            left *= keep
+        if powers[7] < stay:  # within eight weeks: count the powers not yet below
+            gap = 1
+            for g in range(8):
+                gap += powers[g] >= stay
+            return gap
+        gap, left = 9, powers[7]
+        while left * (1.0 - p) >= stay:
+            left *= 1.0 - p
             gap += 1
         return gap
     weeks = 1.0 + np.floor(np.log(stay) / np.log1p(-p))
@@ -298,9 +315,10 @@ def need_gap(u, p):  # pragma: no cover - compiled
 @njit(**_JIT)
 def need_gaps(u, p):  # pragma: no cover - compiled
     """:func:`need_gap` of each uniform in ``u`` (one probability ``p``)."""
+    powers = need_powers(p)
     out = np.empty(len(u), np.int64)
     for k in range(len(u)):
-        out[k] = need_gap(u[k], p)
+        out[k] = need_gap(u[k], p, powers)
     return out
 
 
@@ -364,13 +382,16 @@ def shop(
     """
     at_walk, at_pick, at_choice = starts[0].copy(), starts[1].copy(), starts[2].copy()
     at_need = starts[3].copy()
+    powers = np.empty((len(need_p), 8))
+    for k in range(len(need_p)):
+        powers[k] = need_powers(need_p[k])
     customers = np.empty(len(who), np.int64)
     chosen = np.empty(len(who), np.int64)
     u = np.empty(len(shop_ids), np.float64)
     m = 0
     for e in range(len(who)):
         i, k = who[e], cat[e]
-        next_need[i, k] = min(week + need_gap(need_u[at_need[k]], need_p[k]), NEVER_WEEKS)
+        next_need[i, k] = min(week + need_gap(need_u[at_need[k]], need_p[k], powers[k]), NEVER_WEEKS)
         at_need[k] += 1
         lo, hi = shop_ptr[k], shop_ptr[k + 1]
         ns = hi - lo

@@ -703,18 +703,32 @@ class CommunityModel(mesa.Model):
         unknowing = np.array([f[4] for f in found])
         due = np.array([f[5] for f in found])
         n_know, n_unknow, n_due = knowing.sum(axis=0), unknowing.sum(axis=0), due.sum(axis=0)
+        with_shop = shop_ptr[1:] > shop_ptr[:-1]
+        n_know, n_unknow = n_know * with_shop, n_unknow * with_shop
         walkers = np.zeros((len(found), nc), dtype=np.int64)  # walk-ins per piece
-        need_u = [self._category_streams(k)[4].random(int(n_due[k])) for k in range(nc)]
-        walk_u, pick_u, choice_u, cut_u = [], [], [], []
-        for k in np.flatnonzero(shop_ptr[1:] > shop_ptr[:-1]).tolist():
-            rng_choice, rng_cut, rng_walk = self._category_streams(k)[:3]
-            walk_u.append(rng_walk.random(int(n_unknow[k])))
-            by_piece = np.split(walk_u[-1] < walk_in, np.cumsum(unknowing[:-1, k]))
-            walkers[:, k] = [np.count_nonzero(walked) for walked in by_piece]
-            pick_u.append(rng_walk.random(int(walkers[:, k].sum())))
-            choice_u.append(rng_choice.random(int(n_know[k])))
-            if self.demand_index < 1.0:
-                cut_u.append(rng_cut.random(int(n_know[k])))
+        # Each category's draws fill its own block of each array (categories one after another).
+        need_u, walk_u, choice_u = (np.empty(int(x.sum())) for x in (n_due, n_unknow, n_know))
+        cut_u = np.empty(int(n_know.sum()) if self.demand_index < 1.0 else 0)
+        pick_u: list[np.ndarray] = [np.zeros(0)] * nc
+
+        def block(a: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
+            start = int(counts[:k].sum())
+            return a[start : start + int(counts[k])]
+
+        def draw(k: int) -> None:
+            rng_choice, rng_cut, rng_walk, _, rng_need = self._category_streams(k)
+            rng_need.random(out=block(need_u, n_due, k))
+            if not with_shop[k]:
+                return
+            walked = rng_walk.random(out=block(walk_u, n_unknow, k)) < walk_in
+            by_piece = np.split(walked, np.cumsum(unknowing[:-1, k]))
+            walkers[:, k] = [np.count_nonzero(w) for w in by_piece]
+            pick_u[k] = rng_walk.random(int(walkers[:, k].sum()))
+            rng_choice.random(out=block(choice_u, n_know, k))
+            if len(cut_u):
+                rng_cut.random(out=block(cut_u, n_know, k))
+
+        parallel.each(draw, list(range(nc)), self.n_customers)
 
         def before(counts: np.ndarray) -> np.ndarray:  # per category: the counts of those before
             return np.cumsum(counts, axis=-1) - counts
@@ -726,10 +740,7 @@ class CommunityModel(mesa.Model):
             for counts in zip(*(before(x.T).T for x in (unknowing, walkers, knowing, due)), strict=True)
         ]
 
-        def joined(parts: list[np.ndarray]) -> np.ndarray:
-            return np.concatenate(parts) if parts else np.zeros(0)
-
-        return joined(need_u), joined(walk_u), joined(pick_u), joined(choice_u), joined(cut_u), starts
+        return need_u, walk_u, np.concatenate(pick_u), choice_u, cut_u, starts
 
     def _category_streams(self, k: int) -> tuple[np.random.Generator, ...]:
         """Choice, cut-back, walk-in, experience and need streams of one category (independent)."""
@@ -871,7 +882,7 @@ class CommunityModel(mesa.Model):
         threshold = self._active_threshold(window)
         lapsed = (self.week - window).astype(np.int16)  # a last purchase then lapses now
         self.standing = self._standing(threshold, lapsed)
-        p_ptr, p_biz, d_ptr, d_biz = self._tell_lists(threshold, asked)
+        promotes, warns = self._tell_lists(threshold, asked)
         if q > 0 and self.standing["promoters"].any():
 
             def recommend(lo: int, hi: int) -> np.ndarray:
@@ -882,8 +893,7 @@ class CommunityModel(mesa.Model):
                     talk_to,
                     talk_entry,
                     ties[3],
-                    p_ptr,
-                    p_biz,
+                    promotes,
                     self.week,
                     float(beh["word_of_mouth_trust"]),
                     np.int8(WORD_OF_MOUTH),
@@ -900,9 +910,7 @@ class CommunityModel(mesa.Model):
             self.contact_counts[:, WORD_OF_MOUTH] += sum(parallel.over_pieces(recommend, n))
         if q_neg > 0 and self.standing["detractors"].any():
             loss = float(beh["warning_trust_loss"])
-            parallel.over_pieces(
-                lambda lo, hi: kernels.warn(lo, hi, warn_to, d_ptr, d_biz, loss, self.trust), n
-            )
+            parallel.over_pieces(lambda lo, hi: kernels.warn(lo, hi, warn_to, warns, loss, self.trust), n)
 
     def _standing(self, threshold: np.ndarray, lapsed: np.ndarray) -> dict[str, np.ndarray]:
         """Active customers, promoters, detractors and lapses per business (ODD 7.5, 7.9).
@@ -921,19 +929,26 @@ class CommunityModel(mesa.Model):
         churned = np.where(lapses, book[0, np.arange(nb), np.clip(lapsed, 0, week)], 0)
         return {"active": active, "promoters": promoters, "detractors": detractors, "churned": churned}
 
-    def _tell_lists(self, threshold: np.ndarray, asked: np.ndarray) -> tuple[np.ndarray, ...]:
-        """:func:`sim.kernels.tell_lists` on the town (in pieces, see :mod:`sim.parallel`), put together."""
+    def _tell_lists(self, threshold: np.ndarray, asked: np.ndarray) -> tuple[tuple[np.ndarray, ...], ...]:
+        """:func:`sim.kernels.tell_lists` on the town, a large town's halves at once.
+
+        Each half writes its own part of the lists, with room for every business of each customer
+        someone talks to (memory never written costs nothing), so nothing is joined afterwards.
+        """
+        n, nb = self.n_customers, self.n_businesses
+        lists = []
+        for _ in range(2):  # promotes, warns
+            start = np.empty(n, dtype=np.int64)
+            for lo, _hi in parallel.pieces(n):
+                start[lo] = np.count_nonzero(asked[:lo]) * nb  # room for the pieces before
+            room = np.count_nonzero(asked) * nb
+            lists.append((start, np.empty(n, dtype=np.int64), np.empty(room, dtype=np.int32)))
+        promotes, warns = lists
         lp, sc = self.last_purchase, self.score
-        parts = parallel.over_pieces(
-            lambda lo, hi: kernels.tell_lists(lp[lo:hi], sc[lo:hi], threshold, asked[lo:hi]),
-            self.n_customers,
+        parallel.over_pieces(
+            lambda lo, hi: kernels.tell_lists(lo, hi, lp, sc, threshold, asked, promotes, warns), n
         )
-        if len(parts) == 1:
-            return parts[0]
-        one, two = parts
-        p_ptr = np.concatenate([one[0], two[0][1:] + one[0][-1]])
-        d_ptr = np.concatenate([one[2], two[2][1:] + one[2][-1]])
-        return p_ptr, np.concatenate([one[1], two[1]]), d_ptr, np.concatenate([one[3], two[3]])
+        return promotes, warns
 
     def _forgetting(self) -> None:
         """Stage 8: trust fades back towards a stranger's by ``forgetting`` per week.

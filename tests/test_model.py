@@ -591,9 +591,10 @@ def test_a_customer_hears_with_probability_q_times_the_promoters_share_of_tie_st
     indices = np.tile(np.arange(listeners, n), listeners).astype(np.int32)
     weights, weak_entry = np.tile(shares, listeners), np.tile(weak, listeners)
     # The second and third tellers (shares 0.3 weak, 0.2 strong) promote business 0: x = 0.5, 0.6 weak.
-    tell_ptr = np.zeros(n + 1, dtype=np.int64)
-    tell_ptr[listeners + 2 :] = [1, 2, 2]  # customer j tells tell_biz[tell_ptr[j] : tell_ptr[j + 1]]
-    tell_biz = np.zeros(2, dtype=np.int32)
+    start, end = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    tellers = slice(listeners + 1, listeners + 3)
+    start[tellers], end[tellers] = [0, 1], [1, 2]  # customer j tells tell_biz[start[j]:end[j]]
+    tells = (start, end, np.zeros(2, dtype=np.int32))
     u = np.random.default_rng(5).random(n, dtype=np.float32)
     contact = np.zeros((n, 1), dtype=np.int8)
     by_weak = np.zeros((n, 1), dtype=bool)
@@ -602,7 +603,7 @@ def test_a_customer_hears_with_probability_q_times_the_promoters_share_of_tie_st
     kernels.conversations(0, listeners, u, q, indptr, indices, weights, tie, entry, asked)
     assert asked[listeners:].all() and not asked[:listeners].any()  # listeners talk to the tellers only
     kernels.recommend(
-        0, listeners, tie, entry, weak_entry, tell_ptr, tell_biz, 3, 0.3,
+        0, listeners, tie, entry, weak_entry, tells, 3, 0.3,
         np.int8(3), contact, np.zeros((n, 1), dtype=np.float32), np.full((n, 1), -1, dtype=np.int16),
         np.full((n, 1), -1, dtype=np.int16), by_weak, first,
     )  # fmt: skip
