@@ -703,8 +703,7 @@ class CommunityModel(mesa.Model):
         unknowing = np.array([f[4] for f in found])
         due = np.array([f[5] for f in found])
         n_know, n_unknow, n_due = knowing.sum(axis=0), unknowing.sum(axis=0), due.sum(axis=0)
-        with_shop = shop_ptr[1:] > shop_ptr[:-1]
-        n_know, n_unknow = n_know * with_shop, n_unknow * with_shop
+        with_shop = shop_ptr[1:] > shop_ptr[:-1]  # needs elsewhere know no shop and walk nowhere
         walkers = np.zeros((len(found), nc), dtype=np.int64)  # walk-ins per piece
         # Each category's draws fill its own block of each array (categories one after another).
         need_u, walk_u, choice_u = (np.empty(int(x.sum())) for x in (n_due, n_unknow, n_know))
@@ -936,14 +935,16 @@ class CommunityModel(mesa.Model):
         someone talks to (memory never written costs nothing), so nothing is joined afterwards.
         """
         n, nb = self.n_customers, self.n_businesses
-        lists = []
-        for _ in range(2):  # promotes, warns
+        room = np.count_nonzero(asked) * nb
+        firsts = {lo: np.count_nonzero(asked[:lo]) * nb for lo, _ in parallel.pieces(n)}  # room before
+
+        def lists() -> tuple[np.ndarray, ...]:  # (start, end, businesses)
             start = np.empty(n, dtype=np.int64)
-            for lo, _hi in parallel.pieces(n):
-                start[lo] = np.count_nonzero(asked[:lo]) * nb  # room for the pieces before
-            room = np.count_nonzero(asked) * nb
-            lists.append((start, np.empty(n, dtype=np.int64), np.empty(room, dtype=np.int32)))
-        promotes, warns = lists
+            for lo, first in firsts.items():
+                start[lo] = first
+            return start, np.empty(n, dtype=np.int64), np.empty(room, dtype=np.int32)
+
+        promotes, warns = lists(), lists()
         lp, sc = self.last_purchase, self.score
         parallel.over_pieces(
             lambda lo, hi: kernels.tell_lists(lo, hi, lp, sc, threshold, asked, promotes, warns), n
