@@ -71,6 +71,9 @@ def main() -> None:
     ap.add_argument("--big-runs", type=int, default=8)
     ap.add_argument("--only-big", action="store_true", help="skip the smoke efficiency measurement")
     args = ap.parse_args()
+    for flag, value in (("--workers", args.workers), ("--runs", args.runs), ("--big-runs", args.big_runs)):
+        if value < 1:
+            ap.error(f"{flag} must be at least 1, got {value}")
 
     from sim.experiment import design_points, load_experiment, run_table
     from sim.sweep import execute_run, plan_from, run_sweep
