@@ -22,7 +22,7 @@ from mesa.agentset import AgentSet
 from scipy.optimize import brentq
 from scipy.stats import beta as beta_dist
 
-from sim import kernels, measures, parallel
+from sim import kernels, measures, memory, parallel
 from sim.agents import Business, Customer
 from sim.measures import CHANNELS
 from sim.network import build_network
@@ -121,6 +121,8 @@ class CommunityModel(mesa.Model):
         self.lockdown = False
         self.weekly_discount = (1.0 + self.eco["discount_rate"]) ** (1 / 52) - 1.0
 
+        if data["population"]["customers"] >= parallel.SPLIT_AT:  # large weekly temporaries
+            memory.keep_freed_memory()
         self._build_categories(data)
         self._build_customers(data)
         self.network = build_network(data["network"], data["population"], self.rngs["network"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -332,6 +334,25 @@ def test_one_or_two_threads_give_identical_results(monkeypatch):
     assert tables[0]["new_from_word_of_mouth"].sum() > 0  # the pieces did real work
     assert tables[0].equals(tables[1])
     assert np.array_equal(trust[0], trust[1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator settings")
+def test_large_towns_reuse_freed_memory_instead_of_faulting_it_in_again():
+    """sim.memory keeps freed blocks for reuse: a freed 256 MB array comes back without page faults."""
+    code = (
+        "import resource, sys; import numpy as np; from sim import memory\n"
+        "if sys.argv[1] == 'keep': assert memory.keep_freed_memory()\n"
+        "a = np.ones(2**25); del a\n"
+        "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+        "for _ in range(4):\n    a = np.ones(2**25); del a\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - r0)\n"
+    )
+
+    def faults(mode: str) -> int:
+        out = subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, check=True)
+        return int(out.stdout)
+
+    assert faults("keep") < 100 < faults("default")  # 4 x 256 MB: at least 512 huge or 262,144 small pages
 
 
 def test_replication_seeds_come_from_seedsequence_and_differ():
