@@ -66,11 +66,11 @@ def tell_lists(lo, hi, last_purchase, score, threshold, asked, promotes, warns):
         if asked[i]:
             for b in range(nb):
                 if last_purchase[i, b] > threshold[b]:
-                    s = score[i, b]
-                    if s >= 9:
+                    cls = _score_class(score[i, b])
+                    if cls == 1:
                         p_biz[k_p] = b
                         k_p += 1
-                    elif 0 <= s <= 6:
+                    elif cls == 2:
                         d_biz[k_d] = b
                         k_d += 1
         p_end[i], d_end[i] = k_p, k_d
@@ -360,12 +360,12 @@ def shop(
     """This week's purchases of the needs ``who``/``cat``/``knows`` (from :func:`needs`; ODD 7.3).
 
     Each need first sets the customer's next need in its category, :func:`need_gap` weeks on
-    (``need_p[k]``: the category's need probability per week). A customer with a need who knows none of
-    the category's open shops walks into one with probability ``walk_in``, ten times more likely
-    one in their home neighbourhood (it becomes known through channel ``walk_in_code``). One who
-    knows some chooses among them by a multinomial logit with utility U_ib = quality_part_b -
-    price_weight_i x price_ratio_b + trust_weight x values_weight_i x trust_ib + habit_weight x
-    [b is their patron], by inverse CDF. In a downturn (``demand_index`` D < 1) the buyer then
+    (``need_p[k]``: the category's need probability per week). A customer with a need who knows
+    none of the category's open shops walks into one with probability ``walk_in``, ten times more
+    likely one in their home neighbourhood (it becomes known through channel ``walk_in_code``).
+    One who knows some chooses among them by a multinomial logit with utility U_ib =
+    quality_part_b - price_weight_i x price_ratio_b + trust_weight x values_weight_i x trust_ib +
+    habit_weight x [b is their patron], by inverse CDF. In a downturn (``demand_index`` D < 1) the buyer then
     cuts back with probability (1 - D) x (1 - trust_resilience x trust in the chosen shop).
 
     Uniform draws, each read in need order within a category from that category's start in
@@ -557,48 +557,29 @@ def experience(
 
 
 @njit(inline="always", **_JIT)
+def _score_class(score):  # pragma: no cover - compiled
+    """1 for a promoter's score (9-10), 2 for a detractor's (0-6), else 0 (7-8, or -1: no score)."""
+    if score >= 9:
+        return 1
+    if 0 <= score <= 6:
+        return 2
+    return 0
+
+
+@njit(inline="always", **_JIT)
 def _book(book, b, week, score, change):  # pragma: no cover - compiled
     """Count a pair in (``change`` 1) or out of (-1) its business's purchase week and score class."""
     book[0, b, week] += change
-    if score >= 9:
-        book[1, b, week] += change
-    elif 0 <= score <= 6:
-        book[2, b, week] += change
-
-
-@njit(**_JIT)
-def referrals(business, customer, sender, position):  # pragma: no cover - compiled
-    """The customers businesses send to their partners this week (ODD 7.6).
-
-    This week's purchases were made by ``customer`` at ``business``. Referral m sends the
-    ``position[m]``-th customer that ``sender[m]`` served (counting its purchases in list order
-    from 0).
-
-    Returns:
-        The customer of each referral.
-    """
-    # Each business's customers, in purchase order (a counting sort by business).
-    served_ptr = np.zeros(business.max() + 2 if len(business) else 1, np.int64)
-    for b in business:
-        served_ptr[b + 1] += 1
-    for b in range(len(served_ptr) - 1):
-        served_ptr[b + 1] += served_ptr[b]
-    served = np.empty(len(business), np.int64)
-    at = served_ptr[:-1].copy()
-    for k in range(len(business)):
-        served[at[business[k]]] = customer[k]
-        at[business[k]] += 1
-    out = np.empty(len(sender), np.int64)
-    for m in range(len(sender)):
-        out[m] = served[served_ptr[sender[m]] + position[m]]
-    return out
+    cls = _score_class(score)
+    if cls > 0:
+        book[cls, b, week] += change
 
 
 @njit(**_JIT)
 def refer(
     order, customers, sender, to, partner_trust, channel, contact_state, trust, first_contacts
 ):  # pragma: no cover - compiled
-    """Referrals (from :func:`referrals`, visited in ``order``) take effect (ODD 7.6).
+    """Referrals take effect (ODD 7.6): ``customers[m]`` sent by ``sender[m]`` to ``to[m]``, in ``order``.
 
     A customer sent to partner c by b becomes aware of c (code ``channel`` if first; counted in
     ``first_contacts``) and their trust in c rises to at least ``partner_trust`` x their trust in
@@ -710,7 +691,8 @@ def by_customer(customers, lo, hi):  # pragma: no cover - compiled
     """The entries of ``customers`` with ids ``lo`` to ``hi - 1``, listed by customer, stably.
 
     A counting sort: returns their positions in ``customers``, so that a rule can visit each
-    customer's row of the state once, in memory order.
+    customer's row of the state once, in memory order. (It sorts any small ids the same way:
+    partner referrals list purchases by business with it.)
     """
     at = np.zeros(hi - lo + 1, np.int64)
     for i in customers:

@@ -14,6 +14,7 @@ their random numbers wherever they do the same thing.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -495,10 +496,12 @@ class CommunityModel(mesa.Model):
         self._forgetting()
         self.recorder.record(buys, money, referred)
 
-    def run(self, weeks: int | None = None) -> None:
-        """Run ``weeks`` weeks (default: the scenario's ``run.steps``)."""
+    def run(self, weeks: int | None = None, on_week: Callable[[int], Any] | None = None) -> None:
+        """Run ``weeks`` weeks (default: the scenario's ``run.steps``); ``on_week(1)`` after each."""
         for _ in range(self.run_config["steps"] if weeks is None else weeks):
             self.step()
+            if on_week is not None:
+                on_week(1)
 
     # 1 ----------------------------------------------------------------------------------
     def _apply_shocks(self) -> None:
@@ -993,7 +996,11 @@ class CommunityModel(mesa.Model):
             parallel.each(draw, list(range(len(referrers))), self.n_customers)
             sent = np.array([len(p) for p in picked], dtype=np.int64)
             sender, to = np.repeat(rows, sent), np.repeat(partners, sent)
-            customers = kernels.referrals(buys["business"], buys["customer"], sender, np.concatenate(picked))
+            # Each referrer's customers in purchase order; referral m sends its picked[m]-th.
+            by_business = kernels.by_customer(buys["business"], 0, nb)
+            n_served = served.astype(np.int64)
+            served_before = np.cumsum(n_served) - n_served
+            customers = buys["customer"][by_business[served_before[sender] + np.concatenate(picked)]]
             given[rows, partners] = sent
 
             def refer(lo: int, hi: int) -> np.ndarray:

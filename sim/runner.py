@@ -67,12 +67,7 @@ def simulate(
     ``on_week`` (for progress bars) is called with 1 after each week.
     """
     model = CommunityModel(scenario, seed=seed, strategies=strategies)
-    if on_week is None:
-        model.run(steps)
-    else:
-        for _ in range(model.run_config["steps"] if steps is None else steps):
-            model.step()
-            on_week(1)
+    model.run(steps, on_week)
     return model.recorder.table()
 
 
