@@ -3,7 +3,7 @@
     python benchmarks/bench_engine.py --customers 10000 --weeks 26 --json [--no-reference]
                                       [--repetitions 3] [--set KEY=VALUE ...]
 
-Each repetition runs the fast engine (``sim.model.CommunityModel``) and then the reference
+Each repetition runs the fast engine (``sim.core.model.CommunityModel``) and then the reference
 engine (``benchmarks/reference_mesa.py``) on the same scenario and seed, interleaved so that
 both see the same machine load; ``ratio`` is the median over repetitions of the per-repetition
 ratio of their customer-weeks per second. Speeds count the weekly steps only (model and network
@@ -35,15 +35,15 @@ for p in (str(ROOT), str(ROOT / "benchmarks")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from sim.model import CommunityModel, stream  # noqa: E402
-from sim.network import build_network  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.config.scenario import load_scenario  # noqa: E402
+from sim.core.model import CommunityModel, stream  # noqa: E402
+from sim.core.network import build_network  # noqa: E402
 
 CHILD = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
-from sim.model import CommunityModel
-from sim.scenario import load_scenario
+from sim.core.model import CommunityModel
+from sim.config.scenario import load_scenario
 s = load_scenario({scenario!r}, {overrides!r})
 t0 = time.perf_counter()
 m = CommunityModel(s, seed={seed})

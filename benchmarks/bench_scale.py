@@ -16,7 +16,7 @@ today; the 156-week time is then extrapolated from the measured weekly time and 
 The issue-2 rows time the unmodified baseline (12 businesses) at 10,000 and 100,000 customers for
 156 weeks, against the targets of 2 s and 20 s of model time (construction + weeks).
 
-Each child first loads the compiled rules (``sim.kernels.warm_up``, a one-off of about a
+Each child first loads the compiled rules (``sim.core.kernels.warm_up``, a one-off of about a
 quarter of a second per process once numba's cache is filled) outside the timings; the threads
 a run may use (``COMMSIM_THREADS``, default 2 on a 2-core machine) are recorded. The figures and
 the command are written to ``--out`` (``benchmarks/RESULTS.md``) with the
@@ -42,8 +42,8 @@ BASELINE_GROUPS = 12
 CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-import sim.model as model_module
-from sim.scenario import load_scenario
+import sim.core.model as model_module
+from sim.config.scenario import load_scenario
 timed = {{}}
 original = model_module.build_network
 def build_network(*args, **kwargs):
@@ -52,8 +52,8 @@ def build_network(*args, **kwargs):
     timed["network_build_s"] = time.perf_counter() - t
     return out
 model_module.build_network = build_network
-from sim.kernels import warm_up
-from sim.parallel import threads
+from sim.core.kernels import warm_up
+from sim.core.parallel import threads
 t = time.perf_counter()
 warm_up()  # load the compiled rules (a one-off per process), kept out of the timings
 timed["first_use_s"] = time.perf_counter() - t
@@ -178,7 +178,7 @@ def report(args: argparse.Namespace, scale: list[dict], issue2: list[dict], comm
         "rest of model construction; `week ms`: mean weekly step; `M cw/s`: million "
         f"customer-weeks per second over the weekly steps; `{args.weeks}-week model s`: "
         "construction plus the weeks; peak RSS of the process; `threads`: threads a run may use "
-        "(towns of 50,000 customers or more cut their large passes in two, `sim/parallel.py`); "
+        "(towns of 50,000 customers or more cut their large passes in two, `sim/core/parallel.py`); "
         "`runs`: repetitions (medians; peak RSS: the largest).",
         "",
         f"| customers | businesses | weeks run | network s | other build s | week ms | M cw/s | "

@@ -5,8 +5,8 @@
 
 Runs ``scenarios/baseline.toml`` (``--businesses`` spread over its 12 groups as in
 ``bench_scale.py``; default: the baseline's own 12) for ``--warm-up`` weeks untimed, then times
-``--weeks`` weeks. For each stage of :meth:`sim.model.CommunityModel.step` it reports the wall
-time per week, the time inside the compiled loops (:mod:`sim.kernels`, every call summed) and
+``--weeks`` weeks. For each stage of :meth:`sim.core.model.CommunityModel.step` it reports the wall
+time per week, the time inside the compiled loops (:mod:`sim.core.kernels`, every call summed) and
 the rest: Python, numpy and the random draws around them. With two threads (towns of 50,000
 customers or more) the compiled time adds both threads' work and can exceed the wall time; set
 ``COMMSIM_THREADS=1`` for a clean split. The per-loop table lists each compiled loop's time per
@@ -32,10 +32,10 @@ for p in (str(ROOT), str(ROOT / "benchmarks")):
 
 from bench_scale import BASELINE, overrides_for  # noqa: E402
 
-from sim import kernels  # noqa: E402
-from sim.model import CommunityModel  # noqa: E402
-from sim.parallel import threads  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.config.scenario import load_scenario  # noqa: E402
+from sim.core import kernels  # noqa: E402
+from sim.core.model import CommunityModel  # noqa: E402
+from sim.core.parallel import threads  # noqa: E402
 
 STAGES = (
     "_apply_shocks",
@@ -50,7 +50,7 @@ STAGES = (
 
 
 def compiled_loops() -> list[str]:
-    """Names of the public compiled loops in :mod:`sim.kernels`."""
+    """Names of the public compiled loops in :mod:`sim.core.kernels`."""
     return sorted(
         name
         for name in dir(kernels)

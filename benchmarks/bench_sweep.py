@@ -41,7 +41,7 @@ def smoke_scaled(tmp: Path, runs: int) -> Path:
 
 def big(tmp: Path, runs: int) -> Path:
     """``baseline`` as it is at 10,000 customers: the one factor is held at the baseline's own value."""
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
 
     q = load_scenario(ROOT / "scenarios" / "baseline.toml").data["behaviour"]["word_of_mouth"]
     text = f"""name = "baseline10k"
@@ -75,8 +75,8 @@ def main() -> None:
         if value < 1:
             ap.error(f"{flag} must be at least 1, got {value}")
 
-    from sim.experiment import design_points, load_experiment, run_table
-    from sim.sweep import execute_run, plan_from, run_sweep
+    from sim.experiments.experiment import design_points, load_experiment, run_table
+    from sim.experiments.sweep import execute_run, plan_from, run_sweep
 
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -117,7 +117,7 @@ def main() -> None:
         )
         if not args.only_big:
             t0 = time.perf_counter()
-            from sim.sweep_analysis import analyse_folder
+            from sim.experiments.analysis import analyse_folder
 
             analyse_folder(tmp / "par")
             took = time.perf_counter() - t0

@@ -18,13 +18,13 @@ an agent too. One :meth:`ReferenceModel.step` is one week, activated the usual M
     8. forgetting        customers.do("forget")              trust fades
     9. measures          businesses.do("record")
 
-The rules are those of ``sim/model.py`` (``CommunityModel``), restated per agent with scalar
-Python arithmetic, and the measures are those of ``sim/measures.py`` that a comparison needs:
+The rules are those of ``sim/core/model.py`` (``CommunityModel``), restated per agent with scalar
+Python arithmetic, and the measures are those of ``sim/core/measures.py`` that a comparison needs:
 ``alive, customers_active, cumulative_customers, new_customers, new_from_<channel>, churned,
 purchases, cut_backs, revenue, profit, cash, retention_rate, promoter_score, promoters,
 detractors, partner_referrals_given``, one row per week x business (:meth:`ReferenceModel.table`).
 
-Deliberate differences from the fast engine (``sim/model.py``), which the oracle test allows for:
+Deliberate differences from the fast engine (``sim/core/model.py``), which the oracle test allows for:
 
 * **Sequential against synchronous updates.** The fast engine updates every customer at once,
   stage by stage, from the state at the start of the stage. Here agents act one after another
@@ -44,7 +44,7 @@ Deliberate differences from the fast engine (``sim/model.py``), which the oracle
   distribution.
 * **Population and network.** Customers draw their own budget, price sensitivity, values weight
   and needs from the same distributions with Python's ``random``. The network's ties come from
-  the same generator as the fast engine (``sim.network.build_network``, a separate submodel,
+  the same generator as the fast engine (``sim.core.network.build_network``, a separate submodel,
   not the weekly rules compared here) and its named random stream, so for one seed both engines
   run on the same network; the ties are handed to Mesa's ``Network`` space as a networkx graph
   with a ``weight`` per tie.
@@ -83,12 +83,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim.measures import RETENTION_WINDOW  # noqa: E402
-from sim.model import stream, values_weight_beta  # noqa: E402
-from sim.network import build_network  # noqa: E402
-from sim.scenario import Scenario, business_names, load_scenario, scenario_from_dict  # noqa: E402
-from sim.shocks import ChainStore, shock_from_dict  # noqa: E402
-from sim.strategies import Strategy  # noqa: E402
+from sim.config.scenario import Scenario, business_names, load_scenario, scenario_from_dict  # noqa: E402
+from sim.core.measures import RETENTION_WINDOW  # noqa: E402
+from sim.core.model import stream, values_weight_beta  # noqa: E402
+from sim.core.network import build_network  # noqa: E402
+from sim.core.shocks import ChainStore, shock_from_dict  # noqa: E402
+from sim.core.strategies import Strategy  # noqa: E402
 
 UNAWARE, AD, COMMUNITY, WORD_OF_MOUTH, REFERRAL, PARTNER, WALK_IN = range(7)
 CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in")
@@ -477,7 +477,7 @@ class ReferenceModel(mesa.Model):
     """The plain-Mesa community model: one agent object per customer and per business.
 
     Args:
-        scenario: a validated :class:`~sim.scenario.Scenario` or a raw scenario dict.
+        scenario: a validated :class:`~sim.config.scenario.Scenario` or a raw scenario dict.
         seed: seed of every random draw (defaults to the scenario's ``run.seed``).
     """
 

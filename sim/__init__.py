@@ -19,15 +19,15 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 _EXPORTS = {
-    "CommunityModel": "sim.model",
-    "Results": "sim.runner",
-    "run_scenario": "sim.runner",
-    "simulate": "sim.runner",
-    "Scenario": "sim.scenario",
-    "ScenarioError": "sim.scenario",
-    "load_scenario": "sim.scenario",
-    "scenario_from_dict": "sim.scenario",
-    "Strategy": "sim.strategies",
+    "CommunityModel": "sim.core.model",
+    "Results": "sim.runs.runner",
+    "run_scenario": "sim.runs.runner",
+    "simulate": "sim.runs.runner",
+    "Scenario": "sim.config.scenario",
+    "ScenarioError": "sim.config.scenario",
+    "load_scenario": "sim.config.scenario",
+    "scenario_from_dict": "sim.config.scenario",
+    "Strategy": "sim.core.strategies",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,4 +1,4 @@
-"""Tests for sim.bass (Bass diffusion maths) and sim.calibrate (NLS calibration)."""
+"""Tests for sim.validation.bass (Bass diffusion maths) and sim.validation.calibrate (NLS calibration)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize
 
-from sim.bass import (
+from sim.validation.bass import (
     bass_adoptions,
     closed_form_bass,
     discrete_bass,
     peak_adoptions,
     peak_time,
 )
-from sim.calibrate import (
+from sim.validation.calibrate import (
     BassFit,
     CalibrationError,
     fit_bass,

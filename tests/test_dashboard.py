@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import dashboard as d
 from sim.cli import main as cli_main
-from sim.model import CommunityModel
-from sim.parameters import PARAMETERS
-from sim.runner import simulate
-from sim.scenario import arms, load_scenario
+from sim.config.parameters import PARAMETERS
+from sim.config.scenario import arms, load_scenario
+from sim.core.model import CommunityModel
+from sim.dashboard import page as d
+from sim.runs.runner import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -297,7 +297,7 @@ def test_command_rejects_a_host_it_cannot_bind(host, capsys):
 
 
 def test_page_url():
-    from sim.commands.dashboard import page_url
+    from sim.cli.commands.dashboard import page_url
 
     assert page_url("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
     assert page_url("0.0.0.0", 80) == "http://127.0.0.1:80/"
@@ -315,7 +315,7 @@ def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package for the page tests")
     pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
-    from sim import dashboard_assets as da
+    from sim.dashboard import assets as da
 
     try:  # a clean machine fetches the front-end files from npm once (a few seconds)
         da.prepare(da.default_cache_dir())

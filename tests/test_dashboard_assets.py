@@ -1,4 +1,4 @@
-"""Offline Solara front-end assets (sim/dashboard_assets.py).
+"""Offline Solara front-end assets (sim/dashboard/assets.py).
 
 All tests but the ``network`` one run without network: ``prepare`` is driven by a
 fake ``npm`` that writes tarballs locally.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import dashboard_assets as da
+from sim.dashboard import assets as da
 
 # What solara 1.64.x (ipyvue < 3, ipywidgets 8) requests, in page order.
 EXPECTED_PACKAGES = [

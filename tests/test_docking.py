@@ -9,10 +9,10 @@ import tomllib
 import numpy as np
 import pytest
 
-from sim.bass import closed_form_bass, discrete_bass
-from sim.calibrate import synthetic_series
 from sim.cli import main as cli
-from sim.docking import (
+from sim.validation.bass import closed_form_bass, discrete_bass
+from sim.validation.calibrate import synthetic_series
+from sim.validation.docking import (
     adoption_curves,
     bass_scenario,
     error_by_customers,

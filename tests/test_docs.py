@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.docs import parameter_table
+from sim.config.docs import parameter_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON_MD = (ROOT / "docs" / "python.md").read_text()
@@ -31,4 +31,4 @@ def test_odd_parameter_table_is_generated_from_the_parameter_table():
     odd = (ROOT / "docs" / "ODD.md").read_text()
     start = odd.index("<!-- parameters:start -->") + len("<!-- parameters:start -->")
     end = odd.index("<!-- parameters:end -->")
-    assert odd[start:end].strip() == parameter_table().strip(), "run: python -m sim.docs"
+    assert odd[start:end].strip() == parameter_table().strip(), "run: python -m sim.config.docs"

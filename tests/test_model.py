@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from sim import CommunityModel, Strategy, load_scenario, run_scenario, simulate
-from sim.bass import discrete_bass
-from sim.measures import clv_estimate, momentum_week, promoter_score
-from sim.runner import replication_seeds
-from sim.scenario import scenario_from_dict
+from sim.config.scenario import scenario_from_dict
+from sim.core.measures import clv_estimate, momentum_week, promoter_score
+from sim.runs.runner import replication_seeds
+from sim.validation.bass import discrete_bass
 
 SEEDS = (11, 12, 13)
 
@@ -252,7 +252,7 @@ def test_active_promoter_detractor_and_lapse_counts_match_the_state(monkeypatch)
     Checked every week through a chain store's opening (new columns), closures and weeks past
     the planned run (the book grows), with the town in two pieces (the second keeps its own book).
     """
-    monkeypatch.setattr("sim.parallel.SPLIT_AT", 500)
+    monkeypatch.setattr("sim.core.parallel.SPLIT_AT", 500)
     scenario = small("run.steps=20", "economy.closure_weeks=2", customers=1500).with_overrides(
         {"shocks": [{"kind": "chain_store", "start": 5, "category": "cafe"}]}
     )
@@ -320,8 +320,8 @@ def test_same_seed_same_numbers_different_seed_different():
 
 
 def test_one_or_two_threads_give_identical_results(monkeypatch):
-    """A town large enough to be cut in two pieces (sim.parallel) gives the same numbers on 1 or 2 threads."""
-    from sim import parallel
+    """A town large enough to be cut in two (sim.core.parallel) gives the same numbers on 1 or 2 threads."""
+    from sim.core import parallel
 
     s = load_scenario("scenarios/baseline.toml", [f"population.customers={parallel.SPLIT_AT + 10_000}"])
     tables, trust = [], []
@@ -338,9 +338,9 @@ def test_one_or_two_threads_give_identical_results(monkeypatch):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator settings")
 def test_large_towns_reuse_freed_memory_instead_of_faulting_it_in_again():
-    """sim.memory keeps freed blocks for reuse: a freed 256 MB array comes back without page faults."""
+    """sim.core.memory keeps freed blocks for reuse: a freed 256 MB array comes back without page faults."""
     code = (
-        "import resource, sys; import numpy as np; from sim import memory\n"
+        "import resource, sys; import numpy as np; from sim.core import memory\n"
         "if sys.argv[1] == 'keep': assert memory.keep_freed_memory()\n"
         "a = np.ones(2**25); del a\n"
         "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
@@ -480,7 +480,7 @@ def test_a_town_of_one_or_two_customers_runs(customers):
 
 def test_logit_choice_matches_the_logit_probabilities():
     """The purchase rule (kernels.shop) picks known shop b with probability exp(U_b) / sum exp(U)."""
-    from sim import kernels
+    from sim.core import kernels
 
     n, shops = 200_000, np.arange(4)
     contact = np.zeros((n, 4), dtype=np.int8)
@@ -535,7 +535,7 @@ def test_needs_come_with_the_need_frequency_each_week_and_without_memory():
 
 def test_weeks_between_needs_are_geometric():
     """P(gap = g) = (1 - p)^(g - 1) p, on both sides of the counting / logarithm switch at p = 0.25."""
-    from sim import kernels
+    from sim.core import kernels
 
     u = (np.arange(200_000) + 0.5) / 200_000  # an even grid of uniforms: exact shares
     for p in (1.0, 0.6, 0.25, 0.2499, 0.04, 0.002):
@@ -549,7 +549,7 @@ def test_weeks_between_needs_are_geometric():
 
 def test_partner_picks_are_independent_with_the_given_chance():
     """Each served customer is sent to a partner with probability p, independently (ODD 7.6)."""
-    from sim.model import sent_positions
+    from sim.core.model import sent_positions
 
     rng = np.random.default_rng(3)
     for n, p in ((40, 0.5), (1000, 0.05), (30, 0.001)):
@@ -570,7 +570,7 @@ def test_partner_picks_are_independent_with_the_given_chance():
 
 
 def test_overtake_week_is_where_cumulative_revenue_takes_the_lead_for_good():
-    from sim.compare import overtake_weeks
+    from sim.outputs.compare import overtake_weeks
 
     weeks = np.arange(1, 11)
     # B starts ahead; A's weekly revenue crosses B's twice (weeks 4 and 6) but its cumulative
@@ -602,7 +602,7 @@ def test_week_progress_is_reported_and_changes_nothing():
 
 def test_a_customer_hears_with_probability_q_times_the_promoters_share_of_tie_strength():
     """Word of mouth (ODD 7.5): P(hear about b) = q x_ib; the tie was weak with probability x_weak / x."""
-    from sim import kernels
+    from sim.core import kernels
 
     listeners, q = 200_000, 0.5
     n = listeners + 4  # four tellers, ids listeners .. listeners + 3

@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from reference_mesa import simulate_reference  # noqa: E402
 
-from sim.runner import simulate  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.config.scenario import load_scenario  # noqa: E402
+from sim.runs.runner import simulate  # noqa: E402
 
 CUSTOMERS = 500
 WEEKS = 52

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from sim.cli import main as cli_main
-from sim.experiment import sample_unit, validate_experiment
-from sim.sweep import Plan, done_runs, run_sweep
-from sim.sweep_analysis import diff_columns, sensitivity_table
+from sim.experiments.analysis import diff_columns, sensitivity_table
+from sim.experiments.experiment import sample_unit, validate_experiment
+from sim.experiments.sweep import Plan, done_runs, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -1,0 +1,1 @@
+"""One module per ``commsim`` command: ``add_arguments(parser)`` and ``main(args)``."""

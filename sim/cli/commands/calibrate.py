@@ -1,0 +1,218 @@
+"""``commsim calibrate DATA.csv``: fit Bass p, q, m to an adoption series.
+
+The CSV has columns ``period`` and ``adoptions`` (new adopters per period, any unit) or
+``cumulative``; lines starting with ``#`` are comments. The fit is non-linear least squares on
+the per-period adoptions (Srinivasan & Mason 1986; :func:`sim.validation.calibrate.fit_bass`).
+
+With ``--scenario-out FILE`` it also writes a ``bass_docking``-style scenario whose agents
+reproduce the fitted curve: a period is ``--weeks-per-period`` weeks, the per-week ``p`` and
+``q`` are chosen so that the weekly recursion follows the fitted curve, and the market potential
+``m`` is the town of ``--customers`` customers (each stands for ``m / customers`` adopters). It
+then runs that scenario and reports how well the simulated curve fits the data. An existing
+file is never overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from sim.config.errors import UsageError
+from sim.config.scenario import load_scenario, to_toml
+from sim.validation.calibrate import CalibrationError, fit_bass, read_adoption_series
+from sim.validation.docking import calibrated_scenario, simulated_fit, weekly_coefficients
+
+JSON_KEYS = ("p", "q", "m", "p_se", "q_se", "m_se", "r2", "peak_period", "n_periods")
+"""Keys of the ``--json`` answer (plus ``scenario`` with ``--scenario-out``)."""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Flags of ``commsim calibrate``."""
+    p.add_argument(
+        "data",
+        metavar="DATA.csv",
+        help="adoption series: columns period, adoptions (or cumulative)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object on standard output")
+    p.add_argument(
+        "--scenario-out",
+        metavar="FILE",
+        default=None,
+        help="write a scenario whose agents reproduce the fitted curve, then run it (never overwrites FILE)",
+    )
+    p.add_argument(
+        "--weeks-per-period",
+        type=float,
+        default=1.0,
+        metavar="W",
+        help="weeks in one period of the data (1 weekly, 4.35 monthly, 13 quarterly, 52 yearly; default 1)",
+    )
+    p.add_argument(
+        "--customers",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help="town size standing for the market potential m (default 20000)",
+    )
+    p.add_argument(
+        "--replications",
+        type=int,
+        default=3,
+        metavar="R",
+        help="replications of the closing check run (default 3)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed of the closing check run")
+
+
+def _check(args: argparse.Namespace) -> None:
+    if not (math.isfinite(args.weeks_per_period) and 0.01 <= args.weeks_per_period <= 520):
+        raise UsageError(f"--weeks-per-period: {args.weeks_per_period} is out of range 0.01..520")
+    if not 100 <= args.customers <= 2_000_000:
+        raise UsageError(f"--customers: {args.customers} is out of range 100..2000000")
+    if not 1 <= args.replications <= 100:
+        raise UsageError(f"--replications: {args.replications} is out of range 1..100")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Fit, print, and optionally write and check a calibrated scenario."""
+    _check(args)
+    out_path = Path(args.scenario_out) if args.scenario_out else None
+    if out_path is not None:
+        if out_path.exists():
+            raise UsageError(
+                f"{out_path}: already exists; refusing to overwrite it (choose another --scenario-out)"
+            )
+        if not out_path.parent.is_dir():
+            raise UsageError(f"{out_path}: folder {out_path.parent} does not exist")
+    try:
+        df = read_adoption_series(args.data)
+        fit = fit_bass(df["period"].to_numpy(), df["adoptions"].to_numpy(), source=Path(args.data).name)
+    except CalibrationError as exc:
+        raise UsageError(str(exc)) from None
+    answer = {k: fit.to_dict()[k] for k in JSON_KEYS}
+    text = [format_fit(fit, df)]
+
+    if out_path is not None:
+        n = fit.n_periods
+        w = args.weeks_per_period
+        coef = weekly_coefficients(fit.p, fit.q, w, n)
+        weeks = int(math.ceil(n * w))
+        scenario = calibrated_scenario(
+            coef["p_week"],
+            coef["q_week"],
+            args.customers,
+            weeks,
+            name=f"calibrated-{Path(args.data).stem}",
+            replications=args.replications,
+            seed=args.seed,
+        )
+        header = scenario_header(args.data, fit, coef, w, args.customers)
+        try:
+            with out_path.open("x", encoding="utf-8") as fh:  # "x": never overwrite
+                fh.write(header + to_toml(scenario.data))
+        except FileExistsError:
+            raise UsageError(f"{out_path}: already exists; refusing to overwrite it") from None
+        except OSError as exc:
+            raise UsageError(f"{out_path}: cannot be written ({exc.strerror})") from None
+        written = load_scenario(out_path)  # the check runs the file as a user would
+        with tqdm(
+            total=args.replications,
+            desc="check run",
+            unit="run",
+            disable=not sys.stderr.isatty(),
+            leave=False,
+        ) as bar:
+            check = simulated_fit(
+                written,
+                df["period"].to_numpy(),
+                df["adoptions"].to_numpy(),
+                fit.m,
+                w,
+                fit.p,
+                fit.q,
+                progress=bar.update,
+            )
+        answer["scenario"] = {
+            "path": str(out_path),
+            "customers": args.customers,
+            "weeks": weeks,
+            "weeks_per_period": w,
+            "p_week": coef["p_week"],
+            "q_week": coef["q_week"],
+            "adopters_per_customer": fit.m / args.customers,
+            "recursion_gap": coef["max_gap"],
+            "r2_simulated": check["r2_data"],
+            "r2_fit": check["r2_fit"],
+            "max_gap_F": check["max_gap_F"],
+            "replications": check["replications"],
+            "simulated_adoptions": check["simulated_adoptions"],
+        }
+        text.append(format_check(answer["scenario"], check))
+    if args.json:
+        print(json.dumps(answer))
+    else:
+        print("\n".join(text))
+    return 0
+
+
+def scenario_header(data: str, fit, coef: dict, w: float, customers: int) -> str:
+    """Comment lines at the top of a calibrated scenario: where its numbers come from."""
+    return (
+        f"# Written by `commsim calibrate {data} --weeks-per-period {w:g} --customers "
+        f"{customers}`.\n"
+        f"# Bass fit (per period): p = {fit.p:.6g}, q = {fit.q:.6g}, m = {fit.m:.6g} (R^2 = "
+        f"{fit.r2:.4f}).\n"
+        f"# One period = {w:g} weeks; per week p = {coef['p_week']:.6g}, q = {coef['q_week']:.6g}\n"
+        f"# (p/W = {coef['p_scaled']:.6g}, q/W = {coef['q_scaled']:.6g}, refined so the weekly "
+        "recursion\n"
+        f"# follows the fitted curve; largest remaining gap in F {coef['max_gap']:.4f}).\n"
+        f"# The town of {customers} customers is the market potential: one customer = "
+        f"{fit.m / customers:.6g} adopters.\n\n"
+    )
+
+
+def format_fit(fit, df) -> str:
+    """The fit as a few human-readable lines."""
+    first = df["period"].iloc[0]
+    return "\n".join(
+        [
+            f"Bass fit to {df.attrs.get('source', 'data')} ({fit.n_periods} periods, NLS on "
+            "per-period adoptions):",
+            f"  p = {fit.p:.5f} +/- {fit.p_se:.5f}   (innovation, per period)",
+            f"  q = {fit.q:.5f} +/- {fit.q_se:.5f}   (imitation, per period)",
+            f"  m = {fit.m:,.1f} +/- {fit.m_se:,.1f}   (market potential, data units)",
+            f"  R^2 = {fit.r2:.4f}",
+            f"  peak: {fit.peak_period:.2f} periods after launch (period label "
+            f"~{first - 1 + fit.peak_period:.1f}), "
+            f"{fit.peak_adoptions:,.1f} adoptions per period at the peak",
+        ]
+    )
+
+
+def format_check(s: dict, check: dict) -> str:
+    """The closing check as human-readable lines."""
+    lines = [
+        "",
+        f"Scenario written to {s['path']}: {s['customers']:,} customers for m, {s['weeks']} weeks, "
+        f"p = {s['p_week']:.6g}, q = {s['q_week']:.6g} per week.",
+        f"Closing check ({s['replications']} runs): simulated vs data R^2 = "
+        f"{s['r2_simulated']:.4f} "
+        f"(the fitted curve's own R^2 = {s['r2_fit']:.4f}); largest gap of simulated F from the "
+        "fitted "
+        f"curve = {s['max_gap_F']:.4f}.",
+        "  period      data   fitted   simulated",
+    ]
+    for per, y, f, sim in zip(
+        check["periods"],
+        check["data"],
+        check["fitted_adoptions"],
+        check["simulated_adoptions"],
+        strict=True,
+    ):
+        lines.append(f"  {per:6g}  {y:9.1f} {f:8.1f}  {sim:10.1f}")
+    return "\n".join(lines)

@@ -1,1 +1,0 @@
-"""One module per ``commsim`` subcommand, each with ``add_arguments(parser)`` and ``main(args)``."""

@@ -1,0 +1,1 @@
+"""Configuration, the bottom layer: the parameter table, scenario files and their validation."""

@@ -1,0 +1,69 @@
+"""The built-in strategies' parameter sets: data for the scenario loader and the model.
+
+The rules a strategy follows (:class:`sim.core.strategies.Strategy`) live in the core; these are
+only their values, so that loading a scenario needs nothing from the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BUILT_IN: dict[str, dict[str, Any]] = {
+    "transactional": dict(
+        ad_budget=150.0,
+        community_time=0.0,
+        personalisation=0.1,
+        partner_referrals=0.0,
+        seeks_partners=False,
+        price_factor=0.95,
+        downturn_discount=0.10,
+    ),
+    "community": dict(
+        ad_budget=20.0,
+        community_time=0.12,
+        personalisation=0.8,
+        partner_referrals=0.05,
+        seeks_partners=True,
+        price_factor=1.05,
+        downturn_discount=0.0,
+    ),
+    "inconsistent": dict(
+        ad_budget=20.0,
+        community_time=0.12,
+        personalisation=0.4,
+        partner_referrals=0.05,
+        seeks_partners=True,
+        price_factor=1.05,
+        downturn_discount=0.0,
+        engagement="bursts",
+        burst_weeks=8,
+        pause_weeks=16,
+    ),
+    "free_rider": dict(
+        ad_budget=20.0,
+        community_time=0.12,
+        personalisation=0.8,
+        partner_referrals=0.0,
+        seeks_partners=True,
+        price_factor=1.05,
+        downturn_discount=0.0,
+    ),
+    "chain": dict(
+        ad_budget=600.0,
+        community_time=0.0,
+        personalisation=0.0,
+        partner_referrals=0.0,
+        seeks_partners=False,
+        price_factor=0.8,
+        downturn_discount=0.15,
+    ),
+}
+"""Parameters of the built-in strategies (``chain`` is the chain store a shock opens)."""
+
+BUILT_IN_DESCRIPTIONS = {
+    "transactional": "paid ads and price; little personal service; no partnerships",
+    "community": "12% of owner time in the community, remembers regulars, refers to partners",
+    "inconsistent": "the community effort in bursts of 8 weeks, then gone for 16",
+    "free_rider": "community work and partnerships, but never refers customers to partners",
+    "chain": "a chain store: heavy ads, low price, no community ties",
+}

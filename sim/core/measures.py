@@ -1,0 +1,261 @@
+"""Measures: what the model reports each week, per business, and the formulas behind them.
+
+Reporters are kept apart from the dynamics: :class:`Recorder` reads the model's state at stage 9
+of each week into preallocated, labelled arrays, and :meth:`Recorder.table` turns them into one
+row per week x business. The formulas (promoter score, lifetime value, time to momentum, social
+return on community investment) are plain functions, tested against hand-computed values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.core.model import CommunityModel
+
+CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in")
+"""Channels through which a customer first hears of and first buys from a business; a channel's
+code in the model's arrays is its position here plus one (0: not aware, not a customer)."""
+CODE = {name: code for code, name in enumerate(CHANNELS, 1)}
+
+RETENTION_WINDOW = 13
+"""Weeks over which weekly retention and margin are averaged (a quarter)."""
+
+COUNT_COLUMNS = (
+    "new_customers",
+    *(f"new_from_{name}" for name in CHANNELS),
+    "churned",
+    "purchases",
+    "cut_backs",
+    "partner_referrals_given",
+    "partner_referrals_received",
+)
+MONEY_COLUMNS = (
+    "revenue",
+    "profit",
+    "cash",
+    "goods_cost",
+    "fixed_cost",
+    "ad_cost",
+    "community_cost",
+)
+COLUMNS = (
+    "alive",
+    "closed_by_market",
+    "customers_active",
+    "cumulative_customers",
+    *COUNT_COLUMNS,
+    *MONEY_COLUMNS,
+    "price",
+    "retention_rate",
+    "promoter_score",
+    "promoters",
+    "detractors",
+    "clv_estimate",
+    "clv_realised",
+    "trust_mean",
+    "social_capital",
+    "partners",
+    "community_value",
+    "sroi",
+    "ad_reach",
+    "ad_contacts",
+    "community_contacts",
+)
+
+
+def promoter_score(scores: np.ndarray) -> float:
+    """Share of promoters (9-10) minus share of detractors (0-6), in points (-100 to 100).
+
+    The "Net Promoter" name is a trademark; the arithmetic is the usual one. Scores below 0 mean
+    "no score" and are ignored. Returns nan for an empty population.
+    """
+    s = np.asarray(scores)
+    s = s[s >= 0]
+    if len(s) == 0:
+        return float("nan")
+    return 100.0 * (np.mean(s >= 9) - np.mean(s <= 6))
+
+
+def clv_estimate(margin, retention, discount: float):
+    """Customer lifetime value m*r/(1+d-r): margin per period, retention and discount per period.
+
+    The standard infinite-horizon formula (Gupta & Lehmann 2003) with margin counted from the
+    first retained period. Returns 0 for retention 0 and nan when 1 + d - r <= 0 (or a figure
+    is nan). Takes numbers or arrays (one value per business).
+    """
+    denominator = 1.0 + discount - np.asarray(retention, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(denominator > 0, margin * retention / denominator, np.nan)
+    return value if value.ndim else float(value)
+
+
+def momentum_week(revenue: np.ndarray, window: int = 13, sustain: int = 13, growth: float = 0.02) -> int:
+    """The first week from which revenue growth is sustained, or -1.
+
+    Revenue is smoothed with a trailing ``window``-week mean; momentum starts at the first week
+    t where the smoothed revenue grows by more than ``growth`` (relative) over each of the next
+    ``sustain`` weeks' quarter-on-quarter comparison, i.e. mean(t+s) > (1+growth) mean(t+s-window)
+    for every s in 0..sustain-1. Weeks are 1-based.
+    """
+    r = np.asarray(revenue, dtype=float)
+    if len(r) < 2 * window + sustain:
+        return -1
+    smooth = pd.Series(r).rolling(window, min_periods=window).mean().to_numpy()
+    ok = np.zeros(len(r), dtype=bool)
+    ok[window:] = smooth[window:] > (1 + growth) * np.nan_to_num(smooth[:-window], nan=np.inf)
+    run = pd.Series(ok).rolling(sustain).sum().to_numpy() == sustain
+    hits = np.flatnonzero(run)
+    return int(hits[0] - sustain + 2) if len(hits) else -1
+
+
+def sroi(community_value, community_cost):
+    """Social Return on Community Investment: value attributable to community work / its cost.
+
+    Attribution rule (docs/ODD.md): the gross margin earned from customers whose first purchase
+    came through community work, partner referrals, or referrals and word of mouth, times the
+    share of the business's first contacts that community work made. nan when nothing was
+    spent. Takes numbers or arrays (one value per business).
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(np.asarray(community_cost) > 0, community_value / community_cost, np.nan)
+    return value if value.ndim else float(value)
+
+
+class Recorder:
+    """Preallocated weekly measures of every business."""
+
+    def __init__(self, model: CommunityModel) -> None:
+        self.model = model
+        self.steps = model.run_config["steps"]
+        self.rows = 0
+        self.data: dict[str, np.ndarray] = {c: np.zeros((self.steps, model.n_businesses)) for c in COLUMNS}
+        self.demand = np.ones(self.steps)
+        self.cost = np.ones(self.steps)
+
+    def grow(self, k: int) -> None:
+        """Make room for ``k`` more businesses (a chain store opened live)."""
+        for c, a in self.data.items():
+            self.data[c] = np.hstack([a, np.zeros((a.shape[0], k))])
+
+    def _ensure_rows(self) -> None:
+        if self.rows >= self.data["alive"].shape[0]:
+            extra = max(52, self.rows)
+            for c, a in self.data.items():
+                self.data[c] = np.vstack([a, np.zeros((extra, a.shape[1]))])
+            self.demand = np.concatenate([self.demand, np.ones(extra)])
+            self.cost = np.concatenate([self.cost, np.ones(extra)])
+
+    def record(self, buys: dict[str, np.ndarray], money: dict[str, np.ndarray], referred: np.ndarray) -> None:
+        """Stage 9: read this week's state."""
+        with np.errstate(invalid="ignore", divide="ignore"):  # shares of nothing are nan
+            self._record(buys, money, referred)
+
+    def _record(
+        self, buys: dict[str, np.ndarray], money: dict[str, np.ndarray], referred: np.ndarray
+    ) -> None:
+        m = self.model
+        self._ensure_rows()
+        t = self.rows
+        d = self.data
+        standing = m.standing  # counted at the word-of-mouth stage, before closures
+        open_now = m.alive  # a business that closed this week has no active customers left
+        d["alive"][t] = m.alive
+        d["closed_by_market"][t] = [r == "market" for r in m.exit_reason]
+        n_scored = np.where(open_now, standing["active"], 0)  # an active customer always has a score
+        d["customers_active"][t] = n_scored
+        d["cumulative_customers"][t] = m.customers_won
+        d["new_customers"][t] = m.new_by_channel.sum(axis=1)
+        for name, code in CODE.items():
+            d[f"new_from_{name}"][t] = m.new_by_channel[:, code]
+        d["churned"][t] = standing["churned"]
+        d["purchases"][t] = money["units"]
+        d["cut_backs"][t] = m.cut_backs
+        d["partner_referrals_given"][t] = referred.sum(axis=1)
+        d["partner_referrals_received"][t] = referred.sum(axis=0)
+        for c in ("revenue", "profit", "goods_cost", "fixed_cost", "ad_cost", "community_cost"):
+            d[c][t] = money[c]
+        d["cash"][t] = m.cash
+        d["price"][t] = m.price
+        prom = np.where(open_now, standing["promoters"], 0)
+        det = np.where(open_now, standing["detractors"], 0)
+        d["promoters"][t] = prom
+        d["detractors"][t] = det
+        d["promoter_score"][t] = np.where(n_scored > 0, 100.0 * (prom - det) / n_scored, np.nan)
+        lo = max(0, t - RETENTION_WINDOW + 1)
+        churned = d["churned"][lo : t + 1].sum(axis=0)
+        exposed = d["customers_active"][max(0, lo - 1) : t].sum(axis=0)
+        gross = (d["revenue"][lo : t + 1] - d["goods_cost"][lo : t + 1]).sum(axis=0)
+        held = d["customers_active"][lo : t + 1].sum(axis=0)
+        r = np.where(exposed > 0, 1.0 - churned / exposed, np.nan)
+        margin = np.where(held > 0, gross / held, np.nan)
+        d["retention_rate"][t] = r
+        d["clv_estimate"][t] = clv_estimate(margin, r, m.weekly_discount)
+        total_margin = m.margin_by_channel.sum(axis=1)
+        cum = d["cumulative_customers"][t]
+        d["clv_realised"][t] = np.where(cum > 0, total_margin / cum, np.nan)
+        n_aware = m.contact_counts[:, 1:].sum(axis=1)
+        trust_sum = m.trust_held
+        d["trust_mean"][t] = np.where(n_aware > 0, trust_sum / n_aware, np.nan)
+        d["social_capital"][t] = trust_sum
+        d["partners"][t] = (m.partner_eligible & (m.partner_willingness > 0.5)).sum(axis=1)
+        d["ad_reach"][t] = m.ad_reach
+        d["ad_contacts"][t] = m.ad_contacts
+        d["community_contacts"][t] = m.community_contacts
+        # Community value: margin of customers won by community work or partners, plus the
+        # community-made share of first contacts applied to word-of-mouth and referral margin.
+        mc = m.margin_by_channel
+        seeding = m.contact_counts[:, [CODE[c] for c in ("ads", "community", "partner", "walk_in")]].sum(
+            axis=1
+        )
+        community_share = np.where(seeding > 0, m.contact_counts[:, CODE["community"]] / seeding, 0.0)
+        value = (
+            mc[:, CODE["community"]]
+            + mc[:, CODE["partner"]]
+            + community_share * (mc[:, CODE["word_of_mouth"]] + mc[:, CODE["referral"]])
+        )
+        d["community_value"][t] = value
+        spent = d["community_cost"][: t + 1].sum(axis=0)
+        d["sroi"][t] = sroi(value, spent)
+        self.demand[t] = m.demand_index
+        self.cost[t] = m.cost_index
+        self.rows += 1
+
+    def table(self) -> pd.DataFrame:
+        """One row per week x business, in (step, business_id) order."""
+        m = self.model
+        t, nb = self.rows, m.n_businesses
+        step = np.repeat(np.arange(1, t + 1), nb)
+        df = pd.DataFrame(
+            {
+                "step": step,
+                "business_id": np.tile(np.arange(nb), t),
+                "business": np.tile(np.array(m.business_name, dtype=object), t),
+                "strategy": np.tile(np.array(m.strategy_names(), dtype=object), t),
+                "category": np.tile(
+                    np.array([m.category_names[k] for k in m.business_category], dtype=object), t
+                ),
+            }
+        )
+        for c in COLUMNS:
+            df[c] = self.data[c][:t].reshape(-1)
+        df["alive"] = df["alive"].astype(bool)
+        df["closed_by_market"] = df["closed_by_market"].astype(bool)
+        for c in (
+            "customers_active",
+            "cumulative_customers",
+            *COUNT_COLUMNS,
+            "promoters",
+            "detractors",
+            "partners",
+            "ad_contacts",
+            "community_contacts",
+        ):
+            df[c] = df[c].astype(np.int64)
+        df["demand_index"] = np.repeat(self.demand[:t], nb)
+        df["cost_index"] = np.repeat(self.cost[:t], nb)
+        opened = df["step"].to_numpy() >= np.tile(m.opens, t)
+        return df[opened | df["alive"].to_numpy()].reset_index(drop=True)

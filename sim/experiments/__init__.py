@@ -1,0 +1,1 @@
+"""Experiments: experiment files, designs, sweep execution and sweep analysis."""

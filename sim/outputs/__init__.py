@@ -1,0 +1,1 @@
+"""Outputs: the results folder, storage, figures, reports and the printed comparison."""

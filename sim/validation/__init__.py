@@ -1,0 +1,1 @@
+"""Validation: the Bass model, docking, calibration and the validation report."""
