@@ -35,7 +35,7 @@ def modules() -> dict[str, Path]:
 
 
 def imported(path: Path, name: str, known: set[str]) -> set[str]:
-    """The package's modules that ``path`` imports anywhere in it (``from a import b``: ``a.b`` if a module)."""
+    """The package's modules that ``path`` imports anywhere (``from a import b``: ``a.b`` if a module)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
