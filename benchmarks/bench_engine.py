@@ -36,8 +36,9 @@ for p in (str(ROOT), str(ROOT / "benchmarks")):
         sys.path.insert(0, p)
 
 from sim.config.scenario import load_scenario  # noqa: E402
-from sim.core.model import CommunityModel, stream  # noqa: E402
+from sim.core.model import CommunityModel  # noqa: E402
 from sim.core.network import build_network  # noqa: E402
+from sim.core.streams import stream  # noqa: E402
 
 CHILD = """
 import resource, sys, time

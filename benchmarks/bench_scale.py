@@ -16,7 +16,7 @@ today; the 156-week time is then extrapolated from the measured weekly time and 
 The issue-2 rows time the unmodified baseline (12 businesses) at 10,000 and 100,000 customers for
 156 weeks, against the targets of 2 s and 20 s of model time (construction + weeks).
 
-Each child first loads the compiled rules (``sim.core.kernels.warm_up``, a one-off of about a
+Each child first loads the compiled rules (``sim.core.model.warm_up``, a one-off of about a
 quarter of a second per process once numba's cache is filled) outside the timings; the threads
 a run may use (``COMMSIM_THREADS``, default 2 on a 2-core machine) are recorded. The figures and
 the command are written to ``--out`` (``benchmarks/RESULTS.md``) with the
@@ -52,7 +52,7 @@ def build_network(*args, **kwargs):
     timed["network_build_s"] = time.perf_counter() - t
     return out
 model_module.build_network = build_network
-from sim.core.kernels import warm_up
+from sim.core.model import warm_up
 from sim.core.parallel import threads
 t = time.perf_counter()
 warm_up()  # load the compiled rules (a one-off per process), kept out of the timings

@@ -5,9 +5,10 @@
 
 Runs ``scenarios/baseline.toml`` (``--businesses`` spread over its 12 groups as in
 ``bench_scale.py``; default: the baseline's own 12) for ``--warm-up`` weeks untimed, then times
-``--weeks`` weeks. For each stage of :meth:`sim.core.model.CommunityModel.step` it reports the wall
-time per week, the time inside the compiled loops (:mod:`sim.core.kernels`, every call summed) and
-the rest: Python, numpy and the random draws around them. With two threads (towns of 50,000
+``--weeks`` weeks. For each stage of :meth:`sim.core.model.CommunityModel.step` (a module of
+:mod:`sim.core.stages`) it reports the wall time per week, the time inside its compiled loops
+(every call summed) and the
+rest: Python, numpy and the random draws around them. With two threads (towns of 50,000
 customers or more) the compiled time adds both threads' work and can exceed the wall time; set
 ``COMMSIM_THREADS=1`` for a clean split. The per-loop table lists each compiled loop's time per
 week and calls per week.
@@ -20,6 +21,7 @@ speed drifts through the day).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -33,34 +35,39 @@ for p in (str(ROOT), str(ROOT / "benchmarks")):
 from bench_scale import BASELINE, overrides_for  # noqa: E402
 
 from sim.config.scenario import load_scenario  # noqa: E402
-from sim.core import kernels  # noqa: E402
+from sim.core import meeting  # noqa: E402
 from sim.core.model import CommunityModel  # noqa: E402
+from sim.core.model import warm_up as warm_up_rules  # noqa: E402
 from sim.core.parallel import threads  # noqa: E402
 
 STAGES = (
-    "_apply_shocks",
-    "_outreach",
-    "_purchases",
-    "_experience",
-    "_word_of_mouth",
-    "_partner_referrals",
-    "_accounting",
-    "_forgetting",
+    "shocks",
+    "outreach",
+    "purchases",
+    "experience",
+    "word_of_mouth",
+    "partner_referrals",
+    "accounting",
+    "forgetting",
 )
+"""The stage modules of :mod:`sim.core.stages`, in the order of a week."""
+
+MODULES = [importlib.import_module(f"sim.core.stages.{name}") for name in STAGES] + [meeting]
 
 
-def compiled_loops() -> list[str]:
-    """Names of the public compiled loops in :mod:`sim.core.kernels`."""
-    return sorted(
-        name
-        for name in dir(kernels)
-        if not name.startswith("_") and hasattr(getattr(kernels, name), "py_func")
-    )
+def compiled_loops() -> dict[str, object]:
+    """The compiled loops (numba dispatchers) called from Python, by name, from the stage modules."""
+    return {
+        name: fn
+        for module in MODULES
+        for name, fn in vars(module).items()
+        if hasattr(fn, "py_func") and fn.targetoptions.get("inline", "never") == "never"
+    }
 
 
 def profile(customers: int, businesses: int | None, weeks: int, warm_up: int, seed: int = 1) -> dict:
     """Build the town, run ``warm_up`` weeks, then time ``weeks`` weeks stage by stage."""
-    kernels.warm_up()
+    warm_up_rules()
     scenario = load_scenario(BASELINE, overrides_for(customers, warm_up + weeks, businesses))
     model = CommunityModel(scenario, seed=seed)
     model.run(warm_up)
@@ -69,7 +76,7 @@ def profile(customers: int, businesses: int | None, weeks: int, warm_up: int, se
     loop_s: dict[str, float] = {}
     loop_calls: dict[str, int] = {}
     loop_in_stage: dict[str, float] = {}
-    originals = {name: getattr(kernels, name) for name in compiled_loops()}
+    loops = compiled_loops()
 
     def timed_loop(name: str, fn):
         def call(*args):
@@ -95,25 +102,31 @@ def profile(customers: int, businesses: int | None, weeks: int, warm_up: int, se
 
         return call
 
-    for name, fn in originals.items():
-        setattr(kernels, name, timed_loop(name, fn))
+    # Each module calls a loop by its own name for it (an imported loop is bound in the importer too).
+    patched = [
+        (m, name, fn) for m in MODULES for name, fn in vars(m).items() if name in loops and fn is loops[name]
+    ]
+    patched += [(m, "run", m.run) for m in MODULES[: len(STAGES)]]
+    for module, name, fn in patched:
+        if name == "run":
+            setattr(module, name, timed_stage(module.__name__.rpartition(".")[2], fn))
+        else:
+            setattr(module, name, timed_loop(name, fn))
     try:
-        for stage in STAGES:
-            setattr(model, stage, timed_stage(stage, getattr(model, stage)))
         model.recorder.record = timed_stage("measures", model.recorder.record)
         t0 = time.perf_counter()
         model.run(weeks)
         total = time.perf_counter() - t0
     finally:
-        for name, fn in originals.items():
-            setattr(kernels, name, fn)
+        for module, name, fn in patched:
+            setattr(module, name, fn)
     per_week = 1000.0 / weeks
     rows = []
     for stage in (*STAGES, "measures"):
         wall, inside = stage_s.get(stage, 0.0), loop_in_stage.get(stage, 0.0)
         rows.append(
             {
-                "stage": stage.strip("_").replace("_", " "),
+                "stage": stage.replace("_", " "),
                 "wall_ms": wall * per_week,
                 "compiled_ms": inside * per_week,
                 "rest_ms": (wall - inside) * per_week,

@@ -75,8 +75,10 @@ def main() -> None:
         if value < 1:
             ap.error(f"{flag} must be at least 1, got {value}")
 
-    from sim.experiments.experiment import design_points, load_experiment, run_table
-    from sim.experiments.sweep import execute_run, plan_from, run_sweep
+    from sim.experiments.designs import design_points, run_table
+    from sim.experiments.experiment_file import load_experiment
+    from sim.experiments.sweep import plan_from, run_sweep
+    from sim.experiments.worker import execute_run
 
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)

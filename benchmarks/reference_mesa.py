@@ -85,10 +85,11 @@ if str(ROOT) not in sys.path:
 
 from sim.config.scenario import Scenario, business_names, load_scenario, scenario_from_dict  # noqa: E402
 from sim.core.measures import RETENTION_WINDOW  # noqa: E402
-from sim.core.model import stream, values_weight_beta  # noqa: E402
 from sim.core.network import build_network  # noqa: E402
 from sim.core.shocks import ChainStore, shock_from_dict  # noqa: E402
 from sim.core.strategies import Strategy  # noqa: E402
+from sim.core.streams import stream  # noqa: E402
+from sim.core.town import values_weight_beta  # noqa: E402
 
 UNAWARE, AD, COMMUNITY, WORD_OF_MOUTH, REFERRAL, PARTNER, WALK_IN = range(7)
 CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in")

@@ -439,7 +439,7 @@ def test_edge_list_network(tmp_path):
     assert row[1] == pytest.approx(0.5) and row[2] == pytest.approx(0.5)
 
 
-# --- Docking with Bass (DESIGN.md 2) ----------------------------------------------------------
+# --- Docking with Bass (ODD 1, pattern 1) ----------------------------------------------------------
 
 
 def test_bass_docking_stays_within_002_of_the_discrete_recursion():
@@ -479,8 +479,8 @@ def test_a_town_of_one_or_two_customers_runs(customers):
 
 
 def test_logit_choice_matches_the_logit_probabilities():
-    """The purchase rule (kernels.shop) picks known shop b with probability exp(U_b) / sum exp(U)."""
-    from sim.core import kernels
+    """Purchases (ODD 7.3, stages.purchases.shop) pick known shop b with probability exp(U_b) / sum exp(U)."""
+    from sim.core.stages import purchases
 
     n, shops = 200_000, np.arange(4)
     contact = np.zeros((n, 4), dtype=np.int8)
@@ -489,10 +489,10 @@ def test_logit_choice_matches_the_logit_probabilities():
     first, cut = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
     shop_ptr = np.array([0, 4])
     next_need = np.ones((n, 1), dtype=np.int32)  # everyone needs the category in week 1
-    who, cat, knows, knowing, unknowing, due = kernels.needs(0, n, 1, next_need, shop_ptr, shops, contact)
+    who, cat, knows, knowing, unknowing, due = purchases.needs(0, n, 1, next_need, shop_ptr, shops, contact)
     assert knowing[0] == n and unknowing[0] == 0 and due[0] == n  # everyone knows a shop
     choice_u = np.random.default_rng(1).random(n)
-    customers, picks = kernels.shop(
+    customers, picks = purchases.shop(
         who, cat, knows, np.full(n, 0.25), np.zeros(0), np.zeros(0), choice_u, np.zeros(0),
         np.zeros((4, 1), dtype=np.int64), 1, next_need, np.array([0.5]),
         shop_ptr, shops, 0.0, 1.0, 0.0, contact, trust, np.full((n, 1), -1, dtype=np.int32),
@@ -535,21 +535,21 @@ def test_needs_come_with_the_need_frequency_each_week_and_without_memory():
 
 def test_weeks_between_needs_are_geometric():
     """P(gap = g) = (1 - p)^(g - 1) p, on both sides of the counting / logarithm switch at p = 0.25."""
-    from sim.core import kernels
+    from sim.core.stages import purchases
 
     u = (np.arange(200_000) + 0.5) / 200_000  # an even grid of uniforms: exact shares
     for p in (1.0, 0.6, 0.25, 0.2499, 0.04, 0.002):
-        gaps = kernels.need_gaps(u, p)
+        gaps = purchases.need_gaps(u, p)
         g = np.arange(1, 6)
         shares = np.array([(gaps == x).mean() for x in g])
         assert np.allclose(shares, (1 - p) ** (g - 1) * p, atol=2e-5), p
         assert gaps.mean() == pytest.approx(1 / p, rel=2e-3)
-    assert (kernels.need_gaps(u[:10], 0.0) == kernels.NEVER_WEEKS).all()
+    assert (purchases.need_gaps(u[:10], 0.0) == purchases.NEVER_WEEKS).all()
 
 
 def test_partner_picks_are_independent_with_the_given_chance():
     """Each served customer is sent to a partner with probability p, independently (ODD 7.6)."""
-    from sim.core.model import sent_positions
+    from sim.core.streams import sent_positions
 
     rng = np.random.default_rng(3)
     for n, p in ((40, 0.5), (1000, 0.05), (30, 0.001)):
@@ -602,7 +602,7 @@ def test_week_progress_is_reported_and_changes_nothing():
 
 def test_a_customer_hears_with_probability_q_times_the_promoters_share_of_tie_strength():
     """Word of mouth (ODD 7.5): P(hear about b) = q x_ib; the tie was weak with probability x_weak / x."""
-    from sim.core import kernels
+    from sim.core.stages import word_of_mouth
 
     listeners, q = 200_000, 0.5
     n = listeners + 4  # four tellers, ids listeners .. listeners + 3
@@ -621,9 +621,9 @@ def test_a_customer_hears_with_probability_q_times_the_promoters_share_of_tie_st
     by_weak = np.zeros((n, 1), dtype=bool)
     first = np.zeros(1, dtype=np.int64)
     tie, entry, asked = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.zeros(n, dtype=bool)
-    kernels.conversations(0, listeners, u, q, indptr, indices, weights, tie, entry, asked)
+    word_of_mouth.conversations(0, listeners, u, q, indptr, indices, weights, tie, entry, asked)
     assert asked[listeners:].all() and not asked[:listeners].any()  # listeners talk to the tellers only
-    kernels.recommend(
+    word_of_mouth.recommend(
         0, listeners, tie, entry, weak_entry, tells, 3, 0.3,
         np.int8(3), contact, np.zeros((n, 1), dtype=np.float32), np.full((n, 1), -1, dtype=np.int16),
         np.full((n, 1), -1, dtype=np.int16), by_weak, first,

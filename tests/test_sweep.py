@@ -16,7 +16,8 @@ import pytest
 
 from sim.cli import main as cli_main
 from sim.experiments.analysis import diff_columns, sensitivity_table
-from sim.experiments.experiment import sample_unit, validate_experiment
+from sim.experiments.designs import sample_unit
+from sim.experiments.experiment_file import validate_experiment
 from sim.experiments.sweep import Plan, done_runs, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]

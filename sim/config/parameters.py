@@ -73,7 +73,7 @@ _TABLE = [
         5200,
         "weeks",
         "how many weeks to simulate",
-        "DESIGN.md: three years shows the seeds' 12-18 month momentum claim",
+        "three years, so that the seed texts' momentum after 12-18 months can show",
     ),
     _p("run.seed", 1, "int", 0, 2**63 - 1, "", "seed of every random draw (numpy SeedSequence)"),
     _p(

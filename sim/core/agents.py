@@ -13,14 +13,13 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.core.model import CommunityModel
     from sim.core.strategies import Strategy
 
 
 class Business(mesa.Agent):
     """A small business: a view of row ``index`` of the model's business arrays."""
 
-    def __init__(self, model: CommunityModel, index: int) -> None:
+    def __init__(self, model: mesa.Model, index: int) -> None:
         super().__init__(model)
         self.index = index
 
@@ -77,7 +76,7 @@ class Business(mesa.Agent):
 class Customer(mesa.Agent):
     """A customer: a view of row ``index`` of the model's customer arrays."""
 
-    def __init__(self, model: CommunityModel, index: int) -> None:
+    def __init__(self, model: mesa.Model, index: int) -> None:
         super().__init__(model)
         self.index = index
 

@@ -8,18 +8,11 @@ return on community investment) are plain functions, tested against hand-compute
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
+from mesa import Model
 
-if TYPE_CHECKING:  # pragma: no cover
-    from sim.core.model import CommunityModel
-
-CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in")
-"""Channels through which a customer first hears of and first buys from a business; a channel's
-code in the model's arrays is its position here plus one (0: not aware, not a customer)."""
-CODE = {name: code for code, name in enumerate(CHANNELS, 1)}
+from sim.core.channels import CHANNELS, CODE
 
 RETENTION_WINDOW = 13
 """Weeks over which weekly retention and margin are averaged (a quarter)."""
@@ -128,7 +121,7 @@ def sroi(community_value, community_cost):
 class Recorder:
     """Preallocated weekly measures of every business."""
 
-    def __init__(self, model: CommunityModel) -> None:
+    def __init__(self, model: Model) -> None:
         self.model = model
         self.steps = model.run_config["steps"]
         self.rows = 0

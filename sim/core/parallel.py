@@ -1,6 +1,6 @@
 """Two cores for one run: a compiled rule's work cut in two pieces that run at once.
 
-The compiled rules (:mod:`sim.core.kernels`) release Python's global lock, so two threads run them on
+The compiled rules (:mod:`sim.core.stages`) release Python's global lock, so two threads run them on
 two cores. Large work is always cut into the same two pieces, whatever the number of threads
 (with one thread the pieces run in turn), so results do not depend on it. Small work (a town of
 a few thousand) stays in one piece: there, starting a thread costs more than it saves.

@@ -11,10 +11,9 @@ saved with the run.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-if TYPE_CHECKING:  # pragma: no cover
-    from sim.core.model import CommunityModel
+from mesa import Model
 
 
 @dataclass
@@ -46,7 +45,7 @@ class Shock:
         """Whether in-person community work is impossible in ``week``."""
         return False
 
-    def on_start(self, model: CommunityModel) -> None:
+    def on_start(self, model: Model) -> None:
         """What happens once, at the start week."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,7 +117,7 @@ class ChainStore(Shock):
     ad_budget: float = 600.0
     cash: float = 1e7
 
-    def on_start(self, model: CommunityModel) -> None:  # noqa: D102
+    def on_start(self, model: Model) -> None:  # noqa: D102
         model.open_chain_store(self)
 
 
@@ -131,7 +130,7 @@ class ViralBadReview(Shock):
     trust_loss: float = 0.5
     reach: float = 0.4
 
-    def on_start(self, model: CommunityModel) -> None:  # noqa: D102
+    def on_start(self, model: Model) -> None:  # noqa: D102
         model.bad_review(model.business_index(self.business), self.trust_loss, self.reach)
 
 

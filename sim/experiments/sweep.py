@@ -1,12 +1,14 @@
 """Running a sweep: every run of an experiment, on local processes or a Dask cluster.
 
-The evaluation step of a sweep (sampling is in :mod:`sim.experiments.experiment`, analysis in
-:mod:`sim.experiments.analysis`). Each run is one model with one seed; its seed depends only on the
-experiment seed, the design point and the replication, so results do not depend on the number of
-workers, their order, or the machine. Each finished run is written at once, atomically, as
-``runs/run-NNNNNN.parquet``: the parent only holds the runs in flight, an interrupted sweep loses
-at most those, and ``--resume`` runs only the missing ones. A run that raises is written as
-``failures/run-NNNNNN.json`` (gathered into ``failures.csv``) and the sweep goes on.
+The evaluation step of a sweep (sampling is in :mod:`sim.experiments.designs`, analysis in
+:mod:`sim.experiments.analysis`): this module plans the runs, hands them to the workers
+(:mod:`sim.experiments.worker` holds what a worker does with one run) and stores what comes back.
+Each run is one model with one seed; its seed depends only on the experiment seed, the design
+point and the replication, so results do not depend on the number of workers, their order, or the
+machine. Each finished run is written at once, atomically, as ``runs/run-NNNNNN.parquet``: the
+parent only holds the runs in flight, an interrupted sweep loses at most those, and ``--resume``
+runs only the missing ones. A run that raises is written as ``failures/run-NNNNNN.json``
+(gathered into ``failures.csv``) and the sweep goes on.
 
 Results folder layout::
 
@@ -27,7 +29,6 @@ import os
 import signal
 import sys
 import time
-import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,15 +39,11 @@ import numpy as np
 import pandas as pd
 
 from sim.config.errors import UsageError
-from sim.experiments.experiment import (
-    Experiment,
-    design_points,
-    load_experiment,
-    run_overrides,
-    run_table,
-)
+from sim.experiments.designs import design_points, run_overrides, run_table
+from sim.experiments.experiment import Experiment
+from sim.experiments.experiment_file import load_experiment
+from sim.experiments.worker import execute_run
 from sim.outputs import storage
-from sim.runs.runner import MEAN_COLUMNS, SUM_COLUMNS
 
 IN_FLIGHT_PER_WORKER = 2
 """Runs queued per worker: enough to keep workers busy, few enough to keep the parent small."""
@@ -64,85 +61,6 @@ def part_path(folder: Path, run: int) -> Path:
 def failure_path(folder: Path, run: int) -> Path:
     """Where a failed run's error is stored."""
     return folder / "failures" / f"run-{run:06d}.json"
-
-
-# ---------------------------------------------------------------------------------------------
-# One run (executed in a worker process, local or on a cluster)
-
-
-def group_series(ts: pd.DataFrame, groups: dict[str, np.ndarray | None], measures: list[str]) -> pd.DataFrame:
-    """Weekly series per group of businesses.
-
-    Sums of counts and money, means of rates over open businesses, ``survival`` (share open),
-    cumulative revenue and profit.
-
-    Args:
-        ts: one row per week x business (:func:`sim.runs.runner.simulate`).
-        groups: group name -> business ids (``None``: every business).
-        measures: the weekly measures to keep (revenue and cum_revenue are always kept).
-    """
-    keep = list(dict.fromkeys(["revenue", "cum_revenue", *measures]))
-    frames = []
-    for name, ids in groups.items():
-        sub = ts if ids is None else ts[ts["business_id"].isin(ids)]
-        g = sub.groupby("step", sort=True)
-        out = g[list(SUM_COLUMNS)].sum()
-        means = sub[sub["alive"]].groupby("step")[list(MEAN_COLUMNS)].mean()
-        out = out.join(means)
-        out["survival"] = g["alive"].mean()
-        out["businesses"] = g.size()
-        out["cum_revenue"] = out["revenue"].cumsum()
-        out["cum_profit"] = out["profit"].cumsum()
-        out = out.reset_index()
-        out.insert(0, "group", name)
-        frames.append(out[["group", "step", *[c for c in keep if c in out.columns]]])
-    return pd.concat(frames, ignore_index=True)
-
-
-def execute_run(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one model and return its weekly group table (or the error it raised).
-
-    ``task`` holds plain data only (the resolved base scenario, overrides, seed), so it can be
-    sent to another process or another machine.
-    """
-    from sim.config.scenario import Scenario
-    from sim.runs.runner import simulate
-
-    # One thread per run: a sweep's parallelism is across runs (see sim.core.parallel).
-    os.environ.setdefault("COMMSIM_THREADS", "1")
-    t0 = time.perf_counter()
-    try:
-        base = Scenario(task["base"], task["source"])
-        scenario = base.with_overrides(task["overrides"])
-        groups: dict[str, np.ndarray | None] = {}
-        for g in task["groups"]:
-            if g == "all":
-                groups[g] = None
-            elif g == "focal":
-                focal = base.with_overrides(task["focal_overrides"])
-                groups[g] = _ids_with_strategy(focal.data, task["focal_strategy"])
-            else:
-                groups[g] = _ids_with_strategy(scenario.data, g)
-        ts = simulate(scenario, task["seed"], task["steps"])
-        table = group_series(ts, groups, task["measures"])
-        return {"run": task["run"], "table": table, "seconds": time.perf_counter() - t0}
-    except Exception as exc:  # a failed run is recorded and the sweep goes on
-        return {
-            "run": task["run"],
-            "error": f"{type(exc).__name__}: {exc}",
-            "traceback": traceback.format_exc(),
-            "seconds": time.perf_counter() - t0,
-        }
-
-
-def _ids_with_strategy(data: dict[str, Any], strategy: str) -> np.ndarray:
-    ids, i = [], 0
-    for b in data["businesses"]:
-        for _ in range(b["count"]):
-            if b["strategy"] == strategy:
-                ids.append(i)
-            i += 1
-    return np.array(ids, dtype=int)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,7 +207,7 @@ class ProcessBackend:
             # pyarrow; OpenBLAS is single-threaded under `commsim sweep`), so Python's generic
             # warning about forking a multi-threaded process is silenced for this pool.
             import sim.runs.runner  # noqa: F401
-            from sim.core.kernels import warm_up
+            from sim.core.model import warm_up
 
             warm_up()  # the compiled rules are loaded once here, and the forked workers share them
 

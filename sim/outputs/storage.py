@@ -1,8 +1,9 @@
 """Results folders: where runs and sweeps write, atomically, without ever overwriting.
 
-Contract (DESIGN.md 4): ``results/<name>-<UTC timestamp>/`` unless ``--out`` is given; an
-existing folder with results in it is never touched. Every file is written to a ``.part`` file in
-the same folder and renamed into place, so a reader (or a resumed sweep) never sees half a file.
+Contract (docs/ARCHITECTURE.md, "Results folder"): ``results/<name>-<UTC timestamp>/`` unless
+``--out`` is given; an existing folder with results in it is never touched. Every file is written
+to a ``.part`` file in the same folder and renamed into place, so a reader (or a resumed sweep)
+never sees half a file.
 """
 
 from __future__ import annotations

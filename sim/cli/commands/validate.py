@@ -23,7 +23,7 @@ def main(args: argparse.Namespace) -> int:
     """Validate and print one line saying what the file is."""
     raw = read_toml(args.file)
     if "design" in raw or "parameters" in raw:
-        from sim.experiments.experiment import validate_experiment
+        from sim.experiments.experiment_file import validate_experiment
 
         print(validate_experiment(args.file))
         return 0

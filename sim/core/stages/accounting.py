@@ -1,0 +1,83 @@
+"""Stage 7, accounting (ODD 7.7): revenue, costs and cash of each business (currency); closures.
+
+Profit is revenue less goods, fixed costs, ads and the owner's community time valued at
+``owner_week_value``, all scaled by the cost index. A business whose cash stays below its credit
+line for ``closure_weeks`` closes; owners also leave at random (``owner_exit`` per week).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Model
+from numba import njit
+
+from sim.core.compiled import JIT
+from sim.core.stages.outreach import ad_budgets
+
+
+@njit(**JIT)
+def tally(business, price, channel, unit_cost, usual_price, cost_index, width):  # pragma: no cover
+    """Revenue, units and gross margin by acquisition channel of the week's purchases (ODD 7.7).
+
+    Purchase k was made at business ``business[k]`` for ``price[k]`` by a customer won through
+    ``channel[k]``; its margin is the price less the unit cost (``unit_cost`` x ``usual_price`` x
+    ``cost_index``). Sums run in purchase order, as ``numpy.bincount`` would.
+
+    Returns:
+        (revenue, units) per business and margin per business x channel code (``width`` codes).
+    """
+    nb = len(unit_cost)
+    revenue = np.zeros(nb)
+    units = np.zeros(nb, np.int64)
+    margin = np.zeros((nb, width))
+    for k in range(len(business)):
+        b = business[k]
+        revenue[b] += price[k]
+        units[b] += 1
+        margin[b, channel[k]] += price[k] - unit_cost[b] * usual_price[b] * cost_index
+    return revenue, units, margin
+
+
+def run(model: Model, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Stage 7: revenue, costs and cash of each business (currency), then closures."""
+    b = buys["business"]
+    channel = buys["channel"]
+    width = model.margin_by_channel.shape[1]
+    revenue, units, margin = tally(
+        b, buys["price"], channel, model.unit_cost, model.usual_price, float(model.cost_index), width
+    )
+    alive = model.alive.astype(float)
+    goods = units * model.unit_cost * model.usual_price * model.cost_index
+    fixed = model.fixed_cost * model.cost_index * alive
+    ads = ad_budgets(model) * alive
+    community = model.engagement * model.eco["owner_week_value"] * alive
+    profit = revenue - goods - fixed - ads - community
+    model.cash = model.cash + profit
+    model.margin_by_channel += margin  # for the attribution of community value
+    below = model.alive & (model.cash < -model.credit_line)
+    model.weeks_below = np.where(below, model.weeks_below + 1, 0)
+    for i in np.flatnonzero(model.weeks_below >= model.eco["closure_weeks"]):
+        close(model, i, "market")
+    leaving = model.alive & (model.rngs["owner_exit"].random(model.n_businesses) < model.eco["owner_exit"])
+    for i in np.flatnonzero(leaving):
+        close(model, i, "owner")
+    return {
+        "revenue": revenue,
+        "units": units,
+        "goods_cost": goods,
+        "fixed_cost": fixed,
+        "ad_cost": ads,
+        "community_cost": community,
+        "profit": profit,
+    }
+
+
+def close(model: Model, b: int, reason: str = "market") -> None:
+    """Close a business (``reason``: market, owner or shock): its regulars must choose anew."""
+    if not model.alive[b] and model.closed_week[b] >= 0:
+        return
+    model.alive[b] = False
+    model.closed_week[b] = model.week
+    model.exit_reason[b] = reason
+    k = model.business_category[b]
+    model.patron[model.patron[:, k] == b, k] = -1

@@ -1,0 +1,204 @@
+"""Stage 4, experience (ODD 7.4): each purchase's satisfaction, trust and recommendation score.
+
+Satisfaction comes from quality, personalisation for returning customers, price against the
+usual price and noise (one stream per category); trust rises slowly and falls fast; the score
+(0-10) follows satisfaction and trust. A first purchase records how the customer was won (the
+channel they first heard through, or a recent recommendation). Each purchase moves its pair in
+the purchase book that the standing counts read (:mod:`sim.core.standing`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from mesa import Model
+from numba import njit
+
+from sim.core import parallel
+from sim.core.channels import CHANNELS, REFERRAL, WORD_OF_MOUTH
+from sim.core.compiled import JIT
+from sim.core.standing import score_class
+from sim.core.streams import category_streams
+
+
+@njit(**JIT)
+def experience(
+    c,
+    b,
+    noise,
+    noise_at,
+    week,
+    quality,
+    personalisation,
+    price_ratio,
+    personalisation_gain,
+    price_disappointment,
+    trust_up,
+    trust_down,
+    score_weight,
+    referral_window,
+    trust,
+    score,
+    first_purchase,
+    last_purchase,
+    last_recommendation,
+    by_weak_tie,
+    contact_state,
+    acquired,
+    patron,
+    category,
+    weak_code,
+    strong_code,
+    new_by_channel,
+    book,
+):  # pragma: no cover - compiled
+    """Experience, trust and score after each purchase; first-purchase channels (ODD 7.4).
+
+    Experience e = clip(quality_b + personalisation_gain x personalisation_b x [returning]
+    - price_disappointment x max(0, price_ratio_b - 1) + noise, 0, 1). Trust moves towards e at
+    ``trust_up`` when e is above it and ``trust_down`` otherwise; the score is
+    round(10 x ((1 - w) e + w trust)). A first purchase is attributed to a referral (strong tie)
+    or word of mouth (weak tie) when a recommendation was heard within ``referral_window``
+    weeks, else to the channel of first contact.
+
+    The noise of a purchase in category k is the next of ``noise``, read from ``noise_at[k]`` on
+    (each category's draws in purchase order).
+
+    First purchases are counted in ``new_by_channel`` (business x channel code). ``book`` (see
+    ``CommunityModel.purchase_book``) moves each pair from the week and score class of its
+    previous purchase to this week's.
+
+    Returns the acquisition channel of each purchase's customer.
+    """
+    channel = np.zeros(len(c), np.int8)
+    # Each pair's previous purchase week and score, and its new score, for the purchase book
+    # (counted after the loop: counting inside it makes the loop a third slower).
+    was_week = np.empty(len(c), np.int16)
+    was_score = np.empty(len(c), np.int8)
+    new_score = np.empty(len(c), np.int8)
+    at = noise_at.copy()
+    up = np.float32(trust_up)
+    down = np.float32(trust_down)
+    w = score_weight
+    for k in range(len(c)):
+        i = c[k]
+        j = b[k]
+        was_week[k] = last_purchase[i, j]
+        was_score[k] = score[i, j]
+        returning = first_purchase[i, j] >= 0
+        x = quality[j] - price_disappointment * max(0.0, price_ratio[j] - 1.0) + noise[at[category[j]]]
+        at[category[j]] += 1
+        if returning:
+            x += personalisation_gain * personalisation[j]
+        x = np.float32(min(1.0, max(0.0, x)))
+        t = trust[i, j]
+        rate = up if x > t else down
+        t = t + rate * (x - t)
+        trust[i, j] = t
+        s = min(10, max(0, int(np.rint(10.0 * ((1 - w) * x + w * t)))))
+        score[i, j] = s
+        new_score[k] = s
+        if not returning:
+            heard = last_recommendation[i, j]
+            if heard >= 0 and week - heard <= referral_window:
+                ch = weak_code if by_weak_tie[i, j] else strong_code
+            else:
+                ch = contact_state[i, j]
+            acquired[i, j] = ch
+            new_by_channel[j, ch] += 1
+            first_purchase[i, j] = week
+        channel[k] = acquired[i, j]
+        last_purchase[i, j] = week
+        patron[i, category[j]] = j
+    for k in range(len(c)):  # each pair leaves the week and score class of its previous purchase
+        if was_week[k] >= 0:
+            book_move(book, b[k], was_week[k], was_score[k], -1)
+        book_move(book, b[k], week, new_score[k], 1)
+    return channel
+
+
+@njit(inline="always", **JIT)
+def book_move(book, b, week, score, change):  # pragma: no cover - compiled
+    """Count a pair in (``change`` 1) or out of (-1) its business's purchase week and score class."""
+    book[0, b, week] += change
+    cls = score_class(score)
+    if cls > 0:
+        book[cls, b, week] += change
+
+
+def run(model: Model, buys: dict[str, Any]) -> None:
+    """Stage 4: each purchase's experience; adds ``channel`` (how each customer was won) to ``buys``."""
+    beh = model.beh
+    model.new_by_channel = np.zeros((model.n_businesses, len(CHANNELS) + 1), dtype=np.int64)
+    c, b = buys["customer"], buys["business"]
+    if len(c) == 0:
+        buys["channel"] = np.zeros(0, dtype=np.int8)
+        return
+    # One noise stream per category, so categories do not shift each other: each category's
+    # draws, in purchase order, one block after another.
+    per_category = buys["per_category"]
+    noise_start = np.cumsum(per_category) - per_category
+    noise = np.zeros(len(c))
+    if beh["experience_noise"]:
+
+        def draw_noise(k: int) -> None:
+            block = noise[noise_start[k] : noise_start[k] + per_category[k]]
+            block[:] = category_streams(model, k)[3].normal(0.0, beh["experience_noise"], len(block))
+
+        parallel.each(draw_noise, list(np.flatnonzero(per_category)), model.n_customers)
+    personalisation = np.array([s.personalisation for s in model.business_strategy], dtype=np.float64)
+    price_ratio = model.price / model.usual_price
+    if model.week >= model.purchase_book.shape[2]:  # a run past its planned weeks: room for more
+        book = model.purchase_book
+        model.purchase_book = np.concatenate([book, np.zeros_like(book)], axis=2)
+
+    def experience_piece(piece: int, noise_at: np.ndarray) -> tuple[np.ndarray, ...]:
+        # Purchases are distinct (customer, business) pairs, so the halves touch different cells;
+        # the second half keeps its own purchase book, added in after.
+        lo, hi = buys["pieces"][piece][:2]
+        new = np.zeros_like(model.new_by_channel)
+        book = model.purchase_book
+        if piece > 0:
+            book = np.zeros_like(book[:, :, : model.week + 1])
+        channel = experience(
+            c[lo:hi],
+            b[lo:hi],
+            noise,
+            noise_at,
+            model.week,
+            model.quality,
+            personalisation,
+            price_ratio,
+            float(beh["personalisation_gain"]),
+            float(beh["price_disappointment"]),
+            float(beh["trust_up"]),
+            float(beh["trust_down"]),
+            float(beh["score_trust_weight"]),
+            int(beh["referral_window"]),
+            model.trust,
+            model.score,
+            model.first_purchase,
+            model.last_purchase,
+            model.last_recommendation,
+            model.recommended_by_weak_tie,
+            model.contact,
+            model.acquired,
+            model.patron,
+            model.business_category,
+            np.int8(WORD_OF_MOUTH),
+            np.int8(REFERRAL),
+            new,
+            book,
+        )
+        return channel, new, book
+
+    # The pieces of stage 3 (halves of the town); each starts its noise where the one before stopped.
+    counts = np.array([piece[2] for piece in buys["pieces"]])
+    noise_at = noise_start + np.cumsum(counts, axis=0) - counts  # pieces x categories
+    parts = parallel.run([lambda p=p: experience_piece(p, noise_at[p]) for p in range(len(counts))])
+    for part in parts[1:]:
+        model.purchase_book[:, :, : model.week + 1] += part[2]
+    buys["channel"] = np.concatenate([p[0] for p in parts])  # how each customer was won
+    model.new_by_channel = sum(p[1] for p in parts)
+    model.customers_won += model.new_by_channel.sum(axis=1)
