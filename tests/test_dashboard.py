@@ -27,7 +27,13 @@ from sim.cli import main as cli_main
 from sim.config.parameters import PARAMETERS
 from sim.config.scenario import arms, load_scenario
 from sim.core.model import CommunityModel
-from sim.dashboard import page as d
+from sim.dashboard.charts import chart_spec
+from sim.dashboard.live_measures import main_business
+from sim.dashboard.sliders import CONTROLS
+from sim.dashboard.town_layout import MAX_EDGES_DRAWN, TownLayout
+from sim.dashboard.town_view import NO_BUSINESS, town_svg
+from sim.dashboard.workshop import Workshop, focus_series
+from sim.dashboard.workshop_town import DEFAULT_CUSTOMERS, default_params
 from sim.runs.runner import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,12 +44,12 @@ DOCS_FIGURES = ROOT / "docs" / "figures" / "workshop"
 # ============================================================ model wiring (no browser)
 @pytest.fixture(scope="module")
 def defaults():
-    return d.default_params(str(ROOT / "scenarios" / "baseline.toml"))
+    return default_params(str(ROOT / "scenarios" / "baseline.toml"))
 
 
 def test_sliders_are_fed_from_the_parameter_table(defaults):
     base = load_scenario(ROOT / "scenarios" / "baseline.toml").data
-    for c in d.CONTROLS:
+    for c in CONTROLS:
         lo, hi = c.bounds
         assert lo <= defaults[c.name] <= hi, c.name
         if c.param is None:
@@ -57,12 +63,12 @@ def test_sliders_are_fed_from_the_parameter_table(defaults):
     assert defaults["community_time"] == base["strategies"]["community"]["community_time"]
     assert defaults["ad_budget"] == base["strategies"]["transactional"]["ad_budget"]
     assert defaults["seed"] == base["run"]["seed"]
-    assert defaults["customers"] == d.DEFAULT_CUSTOMERS
+    assert defaults["customers"] == DEFAULT_CUSTOMERS
     assert defaults["community_share"] == 0.5
 
 
 def test_default_town_is_small_and_half_community(defaults):
-    ws = d.Workshop(**defaults)
+    ws = Workshop(**defaults)
     m = ws.model
     assert m.n_customers == 300
     assert 6 <= m.n_businesses <= 10
@@ -82,7 +88,7 @@ def test_sliders_reach_the_model_through_mesas_reset(defaults):
     """Mesa's ModelController rebuilds ``type(model)(**model_parameters)`` on Reset."""
     from mesa.visualization.solara_viz import _build_model_init_kwargs
 
-    ws = d.Workshop(**defaults)
+    ws = Workshop(**defaults)
     changed = {
         **defaults,
         "customers": 120,
@@ -111,7 +117,7 @@ def test_sliders_reach_the_model_through_mesas_reset(defaults):
 def test_money_is_scaled_to_the_town_size(defaults):
     """A 300-customer town is a miniature: costs, cash, ad reach per customer as in the scenario."""
     base = load_scenario(ROOT / "scenarios" / "baseline.toml").data
-    ws = d.Workshop(**defaults)
+    ws = Workshop(**defaults)
     m = ws.model
     f = 300 / base["population"]["customers"]
     assert ws.money_scale == pytest.approx(f)
@@ -127,13 +133,13 @@ def test_money_is_scaled_to_the_town_size(defaults):
 
 
 def test_recession_button_lowers_demand_and_is_marked(defaults):
-    ws = d.Workshop(**defaults)
+    ws = Workshop(**defaults)
     for _ in range(5):
         ws.step()
     rec = ws.add_shock("recession")
     assert rec["week"] == 6 and rec["kind"] == "recession"
     assert ws.demand_index == 1.0  # acts from the next week
-    spec = d.chart_spec(ws)
+    spec = chart_spec(ws)
     assert spec["datasets"]["shocks"] == [{"w": 6, "label": "recession", "kind": "recession"}]
     ws.step()
     depth = PARAMETERS["shocks.recession.depth"].default
@@ -146,7 +152,7 @@ def test_recession_button_lowers_demand_and_is_marked(defaults):
 
 
 def test_other_shock_buttons(defaults):
-    ws = d.Workshop(**defaults)
+    ws = Workshop(**defaults)
     ws.step()
     n0 = ws.model.n_businesses
     ws.add_shock("chain_store", category="cafe")
@@ -165,7 +171,7 @@ def test_other_shock_buttons(defaults):
 
 
 def test_headline_leaders_follow_the_numbers(defaults):
-    ws = d.Workshop(**defaults)
+    ws = Workshop(**defaults)
     for _ in range(20):
         ws.step()
     h = ws.headline()
@@ -179,37 +185,37 @@ def test_headline_leaders_follow_the_numbers(defaults):
 
 
 def test_town_view_colours_customers_by_their_main_business(defaults):
-    ws = d.Workshop(**defaults)
-    svg = d.town_svg(ws, ws.runs[0])
+    ws = Workshop(**defaults)
+    svg = town_svg(ws, ws.runs[0])
     assert svg.count('class="customer"') == 300
     assert svg.count('class="business"') == ws.model.n_businesses
-    assert svg.count(f'fill="{d.NO_BUSINESS}"/>') >= 300  # nobody has bought yet
+    assert svg.count(f'fill="{NO_BUSINESS}"/>') >= 300  # nobody has bought yet
     layout = ws.layout
     for _ in range(8):
         ws.step()
     assert ws.layout is layout  # computed once per reset
-    main = d.main_business(ws.model)
+    main = main_business(ws.model)
     assert (main >= 0).any()
-    fills = re.findall(r'class="customer"[^>]*fill="(#[0-9a-f]{6})"', d.town_svg(ws, ws.runs[0]))
+    fills = re.findall(r'class="customer"[^>]*fill="(#[0-9a-f]{6})"', town_svg(ws, ws.runs[0]))
     colours = ws.colours()
     strat = ws.model.strategy_names()
-    expected = [colours[strat[b]] if b >= 0 else d.NO_BUSINESS for b in main]
+    expected = [colours[strat[b]] if b >= 0 else NO_BUSINESS for b in main]
     assert fills == expected
 
 
 def test_layout_scales_without_spring_layout():
-    p = d.default_params(str(ROOT / "scenarios" / "baseline.toml"))
+    p = default_params(str(ROOT / "scenarios" / "baseline.toml"))
     p["customers"] = 2000
-    ws = d.Workshop(**p)
+    ws = Workshop(**p)
     t0 = time.perf_counter()
-    lay = d.TownLayout(ws.model)
+    lay = TownLayout(ws.model)
     assert time.perf_counter() - t0 < 2.0
-    assert lay.edges_drawn <= d.MAX_EDGES_DRAWN
+    assert lay.edges_drawn <= MAX_EDGES_DRAWN
     assert np.all((lay.xy >= 0) & (lay.xy <= lay.SIZE))
 
 
 def test_side_by_side_pairs_the_same_town(defaults):
-    ws = d.Workshop(**{**defaults, "side_by_side": True, "focus": "cafe-2"})
+    ws = Workshop(**{**defaults, "side_by_side": True, "focus": "cafe-2"})
     a, b = (r.model for r in ws.runs)
     i = a.business_name.index("cafe-2")
     assert a.strategy_names()[i] == "community" and b.strategy_names()[i] == "transactional"
@@ -220,14 +226,14 @@ def test_side_by_side_pairs_the_same_town(defaults):
     for _ in range(10):
         ws.step()
     assert a.week == b.week == 10
-    rows, bars = d.focus_series(ws)
+    rows, bars = focus_series(ws)
     assert {r["s"] for r in rows} == {r.label for r in ws.runs}
-    svg_a, svg_b = (d.town_svg(ws, r) for r in ws.runs)
+    svg_a, svg_b = (town_svg(ws, r) for r in ws.runs)
     assert svg_a != svg_b
 
 
 def test_save_this_run_writes_a_reproducible_results_folder(defaults, tmp_path):
-    ws = d.Workshop(**defaults)
+    ws = Workshop(**defaults)
     for _ in range(6):
         ws.step()
     ws.add_shock("recession")
@@ -259,7 +265,7 @@ def test_save_this_run_writes_a_reproducible_results_folder(defaults, tmp_path):
 
 
 def test_save_side_by_side_writes_two_arms(defaults, tmp_path):
-    ws = d.Workshop(**{**defaults, "side_by_side": True})
+    ws = Workshop(**{**defaults, "side_by_side": True})
     for _ in range(3):
         ws.step()
     saved = ws.saved_scenario()
@@ -267,7 +273,37 @@ def test_save_side_by_side_writes_two_arms(defaults, tmp_path):
     res = ws.results()
     assert set(res.timeseries["arm"]) == {"community", "transactional"}
     with pytest.raises(ValueError):
-        d.Workshop(**defaults).results()  # nothing run yet
+        Workshop(**defaults).results()  # nothing run yet
+
+
+def test_the_page_renders_and_steps_without_a_browser():
+    """``sim.dashboard.page`` composes the page from the modules above: it renders, and its buttons work."""
+    solara = pytest.importorskip("solara")
+    import ipyvuetify as v
+
+    from sim.dashboard import page
+
+    @solara.component
+    def App():
+        with solara.AppLayout():  # gathers the sidebar's controls into the rendered tree
+            page.Page()
+
+    _, rc = solara.render(App(), handle_error=False)
+
+    def html(cls: str) -> list[str]:
+        return [
+            w.unsafe_innerHTML
+            for w in rc.find(solara.widgets.HTML).widgets
+            if w.attributes.get("class") == cls
+        ]
+
+    assert "<b>Week 0</b>" in html("commsim-headline")[0]
+    assert len(rc.find(v.Html, class_="commsim-slider").widgets) == len(CONTROLS)
+    for _ in range(2):
+        rc.find(v.Btn, children=["Step"]).widget.click()
+    assert "<b>Week 2</b>" in html("commsim-headline")[0]
+    rc.find(v.Btn, children=["Recession now"]).widget.click()
+    assert rc.find(v.Html, class_="commsim-shock-message").widget.children == ["recession from week 3"]
 
 
 # ------------------------------------------------------------------ command line errors
@@ -441,7 +477,7 @@ def test_page_in_the_browser(browser, server, tmp_path):
         "Save this run",
     ):
         assert page.locator(f"button:has-text('{label}')").count() >= 1, label
-    assert page.locator(".commsim-slider").count() == len(d.CONTROLS)
+    assert page.locator(".commsim-slider").count() == len(CONTROLS)
     body = page.inner_text("body")
     assert PARAMETERS["behaviour.word_of_mouth"].meaning[:40] in body
     assert page.locator("svg.town circle.customer").count() == 300

@@ -1,4 +1,4 @@
-"""Offline Solara front-end assets (sim/dashboard/assets.py).
+"""Offline Solara front-end assets (sim/dashboard/assets.py and the asset modules it gathers).
 
 All tests but the ``network`` one run without network: ``prepare`` is driven by a
 fake ``npm`` that writes tarballs locally.
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.dashboard import asset_cache, asset_list
 from sim.dashboard import assets as da
 
 # What solara 1.64.x (ipyvue < 3, ipywidgets 8) requests, in page order.
@@ -112,7 +113,7 @@ def test_required_packages_for_pinned_solara():
 @pinned_solara
 def test_scan_matches_fallback_list(monkeypatch):
     scanned = [(r.group, r.path) for r in da.required_files()]
-    monkeypatch.setattr(da, "_solara_dir", lambda: None)
+    monkeypatch.setattr(asset_list, "_solara_dir", lambda: None)
     fallback = [(r.group, r.path) for r in da.required_files()]
     assert scanned == fallback
     assert {r.source for r in da.required_files()} == {"fallback list"}
@@ -150,10 +151,10 @@ def test_template_branches():
         <script src="{{cdn}}/requirejs@2.3.6/require.js"></script>
         """
     )
-    vue2 = da._template_vue2_part(text, vue3=False)
+    vue2 = asset_list._template_vue2_part(text, vue3=False)
     assert "three@" not in vue2
     assert "two@1.0.0/a.min.js" in vue2 and "two@1.0.0/a.js" in vue2 and "requirejs" in vue2
-    vue3 = da._template_vue2_part(text, vue3=True)
+    vue3 = asset_list._template_vue2_part(text, vue3=True)
     assert "two@" not in vue3 and "three@1.0.0/a.js" in vue3 and "requirejs" in vue3
 
 
@@ -168,8 +169,8 @@ def _fake_fill(cache: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("// placeholder\n")
     for spec in dict.fromkeys(r.spec for r in refs):
-        marker = {"spec": spec, "layout": da.LAYOUT_VERSION}
-        (da.package_dir(cache, spec) / da.MARKER_NAME).write_text(json.dumps(marker))
+        marker = {"spec": spec, "layout": asset_cache.LAYOUT_VERSION}
+        (da.package_dir(cache, spec) / asset_cache.MARKER_NAME).write_text(json.dumps(marker))
 
 
 def test_is_prepared_empty_then_filled(tmp_path):
@@ -182,7 +183,7 @@ def test_is_prepared_empty_then_filled(tmp_path):
 
 def test_is_prepared_needs_marker_and_files(tmp_path):
     _fake_fill(tmp_path)
-    marker = da.package_dir(tmp_path, "requirejs@2.3.6") / da.MARKER_NAME
+    marker = da.package_dir(tmp_path, "requirejs@2.3.6") / asset_cache.MARKER_NAME
     marker.unlink()
     assert not da.is_prepared(tmp_path)
     assert da.is_prepared(tmp_path, groups=["vega"]) is False  # vega also loads requirejs
@@ -250,7 +251,7 @@ def test_prepare_with_fake_npm(tmp_path, fake_npm):
     assert (cache / "requirejs@2.3.6" / "require.min.js").read_text() == (
         cache / "requirejs@2.3.6" / "require.js"
     ).read_text()
-    marker = json.loads((cache / "vega@5" / da.MARKER_NAME).read_text())
+    marker = json.loads((cache / "vega@5" / asset_cache.MARKER_NAME).read_text())
     assert marker["spec"] == "vega@5" and marker["resolved"] == "vega@5.33.1"
     assert not list(cache.glob(".tmp-prepare-*"))  # temp folder removed
     assert da.prepare(cache, npm=fake_npm) == []  # nothing left to do
@@ -285,7 +286,7 @@ def test_prepare_npm_failure_is_clear_and_leaves_nothing(tmp_path, fake_npm, mon
 
 
 def test_prepare_without_npm(tmp_path, monkeypatch):
-    monkeypatch.setattr(da.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(asset_cache.shutil, "which", lambda _name: None)
     with pytest.raises(da.AssetError, match="npm is not installed"):
         da.prepare(tmp_path / "cache")
 
@@ -298,7 +299,7 @@ def test_safe_extract_rejects_traversal(tmp_path):
         tar.addfile(info, io.BytesIO(b"x"))
     (tmp_path / "out").mkdir()
     with pytest.raises(da.AssetError):
-        da._safe_extract_package(tarball, tmp_path / "out")
+        asset_cache._safe_extract_package(tarball, tmp_path / "out")
 
 
 # -------------------------------------------------------------------- environment
