@@ -39,5 +39,7 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 		else echo "Chromium is missing: install Debian's 'chromium' package for the dashboard page tests (they are skipped without it)."; fi; }
 
+# Also the compiled rules' caches (numba keeps them in __pycache__ beside each module).
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find sim -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -34,7 +34,7 @@ def total(df, column, strategy=None, weeks=None):
     return df[column].sum()
 
 
-# --- Mechanisms, by direction across seeds (ODD 7.2-7.6) ---------------------------------------
+# --- Mechanisms, by direction across seeds (ODD 7.1-7.7) -----------------------------------------
 
 
 def test_more_ad_spend_brings_more_customers_from_ads():
@@ -225,7 +225,7 @@ def test_cumulative_customers_never_fall_and_count_first_purchases(shocked_run):
         assert c[-1] == g["new_customers"].sum()
 
 
-# --- Formulas ---------------------------------------------------------------------------------
+# --- Formulas (ODD 7.9) --------------------------------------------------------------------------
 
 
 def test_promoter_score_is_share_of_promoters_minus_detractors():
@@ -309,7 +309,7 @@ def test_values_weight_share_matches_the_parameter():
     assert np.mean(m.values_weight >= 0.5) == pytest.approx(0.85, abs=0.01)
 
 
-# --- Reproducibility and paired arms ----------------------------------------------------------
+# --- Reproducibility and paired arms (ODD 4, stochasticity; ODD 3, two cores) --------------------
 
 
 def test_same_seed_same_numbers_different_seed_different():
@@ -387,7 +387,7 @@ def test_arms_share_random_numbers_where_they_do_the_same_thing():
     assert np.array_equal(m1.values_weight, m2.values_weight)
 
 
-# --- Strategies from Python -------------------------------------------------------------------
+# --- Strategies from Python (ODD 2, strategies) --------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -408,7 +408,7 @@ def test_a_python_subclass_changes_the_rules():
     assert community[community["step"] <= 10]["community_cost"].sum() > 0
 
 
-# --- Networks ---------------------------------------------------------------------------------
+# --- Networks (ODD 2, social network) ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["small_world", "scale_free", "random", "neighbourhoods", "complete"])
@@ -439,7 +439,7 @@ def test_edge_list_network(tmp_path):
     assert row[1] == pytest.approx(0.5) and row[2] == pytest.approx(0.5)
 
 
-# --- Docking with Bass (ODD 1, pattern 1) ----------------------------------------------------------
+# --- Docking with Bass (ODD 1, pattern 1) -------------------------------------------------------
 
 
 def test_bass_docking_stays_within_002_of_the_discrete_recursion():
@@ -450,6 +450,9 @@ def test_bass_docking_stays_within_002_of_the_discrete_recursion():
     simulated = results.timeseries.groupby("step")["cumulative_customers"].mean().to_numpy() / n
     expected = discrete_bass(0.03, 0.38, len(simulated))[1:]
     assert np.abs(simulated - expected).max() < 0.02
+
+
+# --- Agents and the smallest towns (ODD 2) --------------------------------------------------------
 
 
 def test_agents_are_views_of_the_arrays():
@@ -478,27 +481,34 @@ def test_a_town_of_one_or_two_customers_runs(customers):
     assert m.recorder.table()["step"].max() == 4
 
 
+# --- Rules on hand-made inputs (ODD 7.3, 7.5, 7.6) ------------------------------------------------
+
+
 def test_logit_choice_matches_the_logit_probabilities():
     """Purchases (ODD 7.3, stages.purchases.shop) pick known shop b with probability exp(U_b) / sum exp(U)."""
     from sim.core.stages import purchases
 
-    n, shops = 200_000, np.arange(4)
+    n = 200_000
     contact = np.zeros((n, 4), dtype=np.int8)
     contact[:, :3] = 1  # the fourth shop (best on paper) is unknown to everyone
     trust = np.zeros((n, 4), dtype=np.float32)
-    first, cut = np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)
-    shop_ptr = np.array([0, 4])
+    shops = purchases.Shops(np.array([0, 4]), np.arange(4), np.zeros(4, dtype=np.int32))
     next_need = np.ones((n, 1), dtype=np.int32)  # everyone needs the category in week 1
-    who, cat, knows, knowing, unknowing, due = purchases.needs(0, n, 1, next_need, shop_ptr, shops, contact)
+    who, cat, knows, knowing, unknowing, due = purchases.needs(0, n, 1, next_need, shops, contact)
     assert knowing[0] == n and unknowing[0] == 0 and due[0] == n  # everyone knows a shop
-    choice_u = np.random.default_rng(1).random(n)
+    draws = purchases.Draws(
+        np.full(n, 0.25), np.zeros(0), np.zeros(0), np.random.default_rng(1).random(n), np.zeros(0)
+    )
+    market = purchases.Market(walk_in=0.0, demand_index=1.0, trust_resilience=0.0)
+    no_price = np.zeros(n, dtype=np.float32)
+    tastes = purchases.Tastes(np.array([0.0, 1.0, 2.0, 5.0]), np.ones(4), no_price, no_price, 0.0, 0.0)
+    counts = purchases.Counts(
+        np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    )
     customers, picks = purchases.shop(
-        who, cat, knows, np.full(n, 0.25), np.zeros(0), np.zeros(0), choice_u, np.zeros(0),
-        np.zeros((4, 1), dtype=np.int64), 1, next_need, np.array([0.5]),
-        shop_ptr, shops, 0.0, 1.0, 0.0, contact, trust, np.full((n, 1), -1, dtype=np.int32),
-        np.array([0.0, 1.0, 2.0, 5.0]), np.ones(4), np.zeros(n, dtype=np.float32),
-        np.zeros(n, dtype=np.float32), 0.0, 0.0, np.zeros(4, dtype=np.int32), np.zeros(n, dtype=np.int32),
-        np.int8(6), first, cut, np.zeros(1, dtype=np.int64),
+        who, cat, knows, draws, np.zeros((4, 1), dtype=np.int64), 1, next_need, np.array([0.5]), shops,
+        market, tastes, np.zeros(n, dtype=np.int32), contact, trust, np.full((n, 1), -1, dtype=np.int32),
+        np.int8(6), counts,
     )  # fmt: skip
     assert len(customers) == n and np.array_equal(customers, np.arange(n))
     assert (next_need == 2).all()  # u = 0.25 < p = 0.5: the next need comes a week later
@@ -509,7 +519,7 @@ def test_logit_choice_matches_the_logit_probabilities():
 
 
 def test_needs_come_with_the_need_frequency_each_week_and_without_memory():
-    """Needs are scheduled by geometric gaps; the weekly need process must still be Bernoulli(p).
+    """Needs (ODD 7.3) are scheduled by geometric gaps; the weekly process must still be Bernoulli(p).
 
     Across weeks, the number of customers with a need in a category averages the sum of their
     need frequencies, and having a need this week leaves next week's chance at p.
@@ -534,7 +544,7 @@ def test_needs_come_with_the_need_frequency_each_week_and_without_memory():
 
 
 def test_weeks_between_needs_are_geometric():
-    """P(gap = g) = (1 - p)^(g - 1) p, on both sides of the counting / logarithm switch at p = 0.25."""
+    """ODD 7.3: P(gap = g) = (1 - p)^(g - 1) p, either side of the counting / logarithm switch (p = 0.25)."""
     from sim.core.stages import purchases
 
     u = (np.arange(200_000) + 0.5) / 200_000  # an even grid of uniforms: exact shares

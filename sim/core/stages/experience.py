@@ -9,7 +9,7 @@ the purchase book that the standing counts read (:mod:`sim.core.standing`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from mesa import Model
@@ -18,8 +18,26 @@ from numba import njit
 from sim.core import parallel
 from sim.core.channels import CHANNELS, REFERRAL, WORD_OF_MOUTH
 from sim.core.compiled import JIT
+from sim.core.pairs import pairs_of
 from sim.core.standing import score_class
 from sim.core.streams import category_streams
+
+
+class ExperienceRule(NamedTuple):
+    """The experience rule's parameters (ODD 7.4; the ``behaviour`` table of a scenario)."""
+
+    personalisation_gain: float
+    """Satisfaction added for a returning customer at full personalisation."""
+    price_disappointment: float
+    """Satisfaction lost per unit of price above the usual price (price ratio - 1)."""
+    trust_up: float
+    """Share of the gap closed per purchase when the experience is above trust."""
+    trust_down: float
+    """Share of the gap closed per purchase when the experience is below trust."""
+    score_trust_weight: float
+    """Weight of trust (against the experience) in the recommendation score."""
+    referral_window: int
+    """Weeks a heard recommendation still wins the first purchase."""
 
 
 @njit(**JIT)
@@ -32,20 +50,8 @@ def experience(
     quality,
     personalisation,
     price_ratio,
-    personalisation_gain,
-    price_disappointment,
-    trust_up,
-    trust_down,
-    score_weight,
-    referral_window,
-    trust,
-    score,
-    first_purchase,
-    last_purchase,
-    last_recommendation,
-    by_weak_tie,
-    contact_state,
-    acquired,
+    rule,
+    pairs,
     patron,
     category,
     weak_code,
@@ -56,7 +62,8 @@ def experience(
     """Experience, trust and score after each purchase; first-purchase channels (ODD 7.4).
 
     Experience e = clip(quality_b + personalisation_gain x personalisation_b x [returning]
-    - price_disappointment x max(0, price_ratio_b - 1) + noise, 0, 1). Trust moves towards e at
+    - price_disappointment x max(0, price_ratio_b - 1) + noise, 0, 1) (the parameters: ``rule``,
+    an :class:`ExperienceRule`). Trust moves towards e at
     ``trust_up`` when e is above it and ``trust_down`` otherwise; the score is
     round(10 x ((1 - w) e + w trust)). A first purchase is attributed to a referral (strong tie)
     or word of mouth (weak tie) when a recommendation was heard within ``referral_window``
@@ -65,7 +72,9 @@ def experience(
     The noise of a purchase in category k is the next of ``noise``, read from ``noise_at[k]`` on
     (each category's draws in purchase order).
 
-    First purchases are counted in ``new_by_channel`` (business x channel code). ``book`` (see
+    ``pairs`` (:class:`sim.core.pairs.Pairs`) is read and written in place; ``patron`` (customer x
+    category) records the business each customer last bought from. First purchases are counted
+    in ``new_by_channel`` (business x channel code). ``book`` (see
     ``CommunityModel.purchase_book``) moves each pair from the week and score class of its
     previous purchase to this week's.
 
@@ -78,9 +87,13 @@ def experience(
     was_score = np.empty(len(c), np.int8)
     new_score = np.empty(len(c), np.int8)
     at = noise_at.copy()
-    up = np.float32(trust_up)
-    down = np.float32(trust_down)
-    w = score_weight
+    up = np.float32(rule.trust_up)
+    down = np.float32(rule.trust_down)
+    w = rule.score_trust_weight
+    personalisation_gain, price_disappointment = rule.personalisation_gain, rule.price_disappointment
+    trust, score, acquired, contact_state = pairs.trust, pairs.score, pairs.acquired, pairs.contact
+    first_purchase, last_purchase = pairs.first_purchase, pairs.last_purchase
+    last_recommendation, by_weak_tie = pairs.last_recommendation, pairs.recommended_by_weak_tie
     for k in range(len(c)):
         i = c[k]
         j = b[k]
@@ -101,7 +114,7 @@ def experience(
         new_score[k] = s
         if not returning:
             heard = last_recommendation[i, j]
-            if heard >= 0 and week - heard <= referral_window:
+            if heard >= 0 and week - heard <= rule.referral_window:
                 ch = weak_code if by_weak_tie[i, j] else strong_code
             else:
                 ch = contact_state[i, j]
@@ -148,6 +161,10 @@ def run(model: Model, buys: dict[str, Any]) -> None:
 
         parallel.each(draw_noise, list(np.flatnonzero(per_category)), model.n_customers)
     personalisation = np.array([s.personalisation for s in model.business_strategy], dtype=np.float64)
+    rule = ExperienceRule(
+        *(float(beh[name]) for name in ExperienceRule._fields[:-1]), int(beh["referral_window"])
+    )
+    pairs = pairs_of(model)
     price_ratio = model.price / model.usual_price
     if model.week >= model.purchase_book.shape[2]:  # a run past its planned weeks: room for more
         book = model.purchase_book
@@ -170,20 +187,8 @@ def run(model: Model, buys: dict[str, Any]) -> None:
             model.quality,
             personalisation,
             price_ratio,
-            float(beh["personalisation_gain"]),
-            float(beh["price_disappointment"]),
-            float(beh["trust_up"]),
-            float(beh["trust_down"]),
-            float(beh["score_trust_weight"]),
-            int(beh["referral_window"]),
-            model.trust,
-            model.score,
-            model.first_purchase,
-            model.last_purchase,
-            model.last_recommendation,
-            model.recommended_by_weak_tie,
-            model.contact,
-            model.acquired,
+            rule,
+            pairs,
             model.patron,
             model.business_category,
             np.int8(WORD_OF_MOUTH),

@@ -9,7 +9,7 @@ customers cut back first. Purchases are found and listed customer by customer.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from mesa import Model
@@ -25,12 +25,77 @@ NEVER_WEEKS = 2**31 - 1
 """A week that never comes (the largest week a need schedule holds)."""
 
 
+class Shops(NamedTuple):
+    """The open shops, grouped by category: category k's are ``ids[ptr[k]:ptr[k + 1]]``, in id order."""
+
+    ptr: np.ndarray
+    ids: np.ndarray
+    hood: np.ndarray
+    """Each business's home neighbourhood (all businesses, by id)."""
+
+
+class Draws(NamedTuple):
+    """This week's uniform draws of the purchase rule, each category's in a block, in need order."""
+
+    need: np.ndarray
+    """One per need: the weeks to the next need."""
+    walk_in: np.ndarray
+    """One per need without a known open shop: whether the customer walks in."""
+    pick: np.ndarray
+    """One per walk-in: the shop walked into."""
+    choice: np.ndarray
+    """One per need with a known shop: the logit choice."""
+    cut_back: np.ndarray
+    """One per need with a known shop, in a downturn only: whether the customer cuts back."""
+
+
+class Market(NamedTuple):
+    """This week's conditions of the purchase rule."""
+
+    walk_in: float
+    """Probability that a customer with a need who knows no open shop walks into one."""
+    demand_index: float
+    """Demand relative to normal (below 1 in a downturn)."""
+    trust_resilience: float
+    """How much trust in the chosen shop protects a purchase from a downturn's cut-back."""
+
+
+class Tastes(NamedTuple):
+    """What a choice weighs (ODD 7.3): customer i's utility of shop b.
+
+    U_ib = quality_part_b - price_weight_i x price_ratio_b + trust_weight x values_weight_i x
+    trust_ib + habit_weight x [b is their patron in the category].
+    """
+
+    quality_part: np.ndarray
+    """quality_weight x quality, per business."""
+    price_ratio: np.ndarray
+    """This week's price over the usual price, per business."""
+    price_weight: np.ndarray
+    """Weight of price, per customer."""
+    values_weight: np.ndarray
+    """How much a customer's choice follows trust, per customer (0-1)."""
+    trust_weight: float
+    habit_weight: float
+
+
+class Counts(NamedTuple):
+    """What a purchase pass counts (int64 arrays, added to by the compiled loop)."""
+
+    walk_ins: np.ndarray
+    """First contacts by walking in, per business."""
+    cut_backs: np.ndarray
+    """Purchases given up in a downturn, per business."""
+    per_category: np.ndarray
+    """Purchases per category."""
+
+
 @njit(**JIT)
-def needs(lo, hi, week, next_need, shop_ptr, shop_ids, contact_state):  # pragma: no cover
+def needs(lo, hi, week, next_need, shops, contact_state):  # pragma: no cover
     """Who has a need this week, customer by customer (ODD 7.3), for customers ``lo`` to ``hi - 1``.
 
     Customer i needs category k when ``next_need[i, k]`` is this ``week``; they can shop for it
-    when k has an open shop (``shop_ids[shop_ptr[k]:shop_ptr[k + 1]]``), and they know a shop
+    when k has an open shop (``shops.ids[shops.ptr[k]:shops.ptr[k + 1]]``), and they know a shop
     when they are aware of at least one of them.
 
     Returns:
@@ -38,6 +103,7 @@ def needs(lo, hi, week, next_need, shop_ptr, shop_ids, contact_state):  # pragma
         per category the number of needs from customers who know a shop, who know none (those
         in a category without an open shop in neither) and of all needs.
     """
+    shop_ptr, shop_ids = shops.ptr, shops.ids
     n_cat = len(shop_ptr) - 1
     size = (hi - lo) * n_cat  # at most (untouched memory costs nothing)
     who = np.empty(size, np.int64)
@@ -117,35 +183,20 @@ def shop(
     who,
     cat,
     knows,
-    need_u,
-    walk_u,
-    pick_u,
-    choice_u,
-    cut_u,
+    draws,
     starts,
     week,
     next_need,
     need_p,
-    shop_ptr,
-    shop_ids,
-    walk_in,
-    demand_index,
-    trust_resilience,
+    shops,
+    market,
+    tastes,
+    home,
     contact_state,
     trust,
     patron,
-    quality_part,
-    price_ratio,
-    price_weight,
-    values_weight,
-    trust_weight,
-    habit_weight,
-    business_hood,
-    home,
     walk_in_code,
-    first_contacts,
-    cut_backs,
-    per_category,
+    counts,
 ):  # pragma: no cover - compiled
     """This week's purchases of the needs ``who``/``cat``/``knows`` (from :func:`needs`; ODD 7.3).
 
@@ -153,23 +204,29 @@ def shop(
     (``need_p[k]``: the category's need probability per week). A customer with a need who knows
     none of the category's open shops walks into one with probability ``walk_in``, ten times more
     likely one in their home neighbourhood (it becomes known through channel ``walk_in_code``).
-    One who knows some chooses among them by a multinomial logit with utility U_ib =
-    quality_part_b - price_weight_i x price_ratio_b + trust_weight x values_weight_i x trust_ib +
-    habit_weight x [b is their patron], by inverse CDF. In a downturn (``demand_index`` D < 1) the buyer then
+    One who knows some chooses among them by a multinomial logit with the utility of
+    :class:`Tastes`, by inverse CDF. In a downturn (``market.demand_index`` D < 1) the buyer then
     cuts back with probability (1 - D) x (1 - trust_resilience x trust in the chosen shop).
+    ``shops`` (:class:`Shops`) lists the open shops by category; ``home`` is each customer's
+    neighbourhood.
 
-    Uniform draws, each read in need order within a category from that category's start in
-    ``starts``: ``need_u`` one per need (row 3 of ``starts``), ``walk_u`` one per need without a
-    known open shop (row 0), ``pick_u`` the walked-in shop, one per walk-in (row 1),
-    ``choice_u`` and ``cut_u`` one each per need with a known shop (row 2; ``cut_u`` only in a
-    downturn). A piece of the town starts where the previous one stopped.
+    Uniform draws (:class:`Draws`), each read in need order within a category from that
+    category's start in ``starts``: ``need`` one per need (row 3 of ``starts``), ``walk_in`` one
+    per need without a known open shop (row 0), ``pick`` the walked-in shop, one per walk-in
+    (row 1), ``choice`` and ``cut_back`` one each per need with a known shop (row 2;
+    ``cut_back`` only in a downturn). A piece of the town starts where the previous one stopped.
 
-    Walk-ins are counted in ``first_contacts``, cut-backs in ``cut_backs`` (per shop) and
-    purchases in ``per_category``.
+    Walk-ins, cut-backs (per shop) and purchases (per category) are counted in ``counts``
+    (:class:`Counts`).
 
     Returns:
         (customers, shops) of the purchases, customer by customer.
     """
+    need_u, walk_u, pick_u, choice_u, cut_u = draws
+    shop_ptr, shop_ids, business_hood = shops
+    walk_in, demand_index, trust_resilience = market
+    quality_part, price_ratio, price_weight, values_weight, trust_weight, habit_weight = tastes
+    first_contacts, cut_backs, per_category = counts
     at_walk, at_pick, at_choice = starts[0].copy(), starts[1].copy(), starts[2].copy()
     at_need = starts[3].copy()
     powers = np.empty((len(need_p), 8))
@@ -265,13 +322,21 @@ def run(model: Model) -> dict[str, Any]:
     shop_ids = open_now[np.argsort(model.business_category[open_now], kind="stable")]
     shop_ptr = np.zeros(nc + 1, dtype=np.int64)
     np.cumsum(np.bincount(model.business_category[open_now], minlength=nc), out=shop_ptr[1:])
+    shops = Shops(shop_ptr, shop_ids, model.business_hood)
     found = parallel.over_pieces(
-        lambda lo, hi: needs(lo, hi, model.week, model.next_need, shop_ptr, shop_ids, model.contact),
+        lambda lo, hi: needs(lo, hi, model.week, model.next_need, shops, model.contact),
         n,
     )
-    need_u, walk_u, pick_u, choice_u, cut_u, starts = shopping_draws(model, found, shop_ptr)
-    quality_part = beh["quality_weight"] * model.quality
-    price_ratio = model.price / model.usual_price
+    draws, starts = shopping_draws(model, found, shop_ptr)
+    market = Market(float(model.eco["walk_in"]), float(model.demand_index), float(beh["trust_resilience"]))
+    tastes = Tastes(
+        beh["quality_weight"] * model.quality,
+        model.price / model.usual_price,
+        model.price_weight,
+        model.values_weight,
+        float(beh["trust_weight"]),
+        float(beh["habit_weight"]),
+    )
 
     def shop_piece(piece: int) -> tuple[np.ndarray, ...]:
         who, cat, knows = found[piece][:3]
@@ -282,35 +347,20 @@ def run(model: Model) -> dict[str, Any]:
             who,
             cat,
             knows,
-            need_u,
-            walk_u,
-            pick_u,
-            choice_u,
-            cut_u,
+            draws,
             starts[piece],
             model.week,
             model.next_need,
             need_probability(model),
-            shop_ptr,
-            shop_ids,
-            float(model.eco["walk_in"]),
-            float(model.demand_index),
-            float(beh["trust_resilience"]),
+            shops,
+            market,
+            tastes,
+            model.neighbourhood,
             model.contact,
             model.trust,
             model.patron,
-            quality_part,
-            price_ratio,
-            model.price_weight,
-            model.values_weight,
-            float(beh["trust_weight"]),
-            float(beh["habit_weight"]),
-            model.business_hood,
-            model.neighbourhood,
             np.int8(WALK_IN),
-            first,
-            cut,
-            per_category,
+            Counts(first, cut, per_category),
         )
         return (*bought, first, cut, per_category)
 
@@ -333,15 +383,15 @@ def run(model: Model) -> dict[str, Any]:
 
 def shopping_draws(
     model: Model, found: list[tuple[np.ndarray, ...]], shop_ptr: np.ndarray
-) -> tuple[np.ndarray, ...]:
+) -> tuple[Draws, list[np.ndarray]]:
     """This week's need and purchase draws from each category's streams, and where each piece starts.
 
     Per category, in need order (customer order): one draw per need for the next need
     (need stream); one walk-in draw per need without a known open shop, then one shop draw
     per walk-in (walk-in stream); one choice draw per need with a known shop (choice stream)
-    and, in a downturn, one cut-back draw each (cut-back stream). Returns the five draw
-    arrays (categories one after another) and, per piece of the town, the starts that
-    :func:`shop` reads.
+    and, in a downturn, one cut-back draw each (cut-back stream). Returns the draws
+    (categories one after another) and, per piece of the town, the starts that :func:`shop`
+    reads.
     """
     nc = model.n_categories
     walk_in = float(model.eco["walk_in"])
@@ -385,7 +435,7 @@ def shopping_draws(
         for counts in zip(*(before(x.T).T for x in (unknowing, walkers, knowing, due)), strict=True)
     ]
 
-    return need_u, walk_u, np.concatenate(pick_u), choice_u, cut_u, starts
+    return Draws(need_u, walk_u, np.concatenate(pick_u), choice_u, cut_u), starts
 
 
 def need_probability(model: Model) -> np.ndarray:
