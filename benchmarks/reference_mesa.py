@@ -220,9 +220,10 @@ class ReferenceCustomer(FixedAgent):
         beh = m.beh
         b = biz.index
         returning = b in self.first_purchase
+        biz.returning += returning
         e = (
             biz.quality
-            + beh["personalisation_gain"] * biz.strategy.personalisation * returning
+            + beh["personalisation_gain"] * biz.personalisation_level * returning
             - beh["price_disappointment"] * max(0.0, biz.price / biz.usual_price - 1.0)
         )
         if beh["experience_noise"]:
@@ -344,13 +345,20 @@ class ReferenceBusiness(mesa.Agent):
         self.weeks_below = 0
         self.consistency = 0.0
         self.engagement = 0.0
+        self.personalisation_level = 0.0
+        self.referral_level = 0.0
+        self.hours_used = 0.0
+        self.returning = 0
+        self.returning_last = 0
         self.history: list[dict[str, float]] = []
         self.cumulative_customers = 0
         self.profit = 0.0
         self.reset_counters()
 
     def reset_counters(self) -> None:
-        """Zero this week's counters."""
+        """Zero this week's counters (last week's returning purchases are kept for the owner's plan)."""
+        self.returning_last = getattr(self, "returning", 0)
+        self.returning = 0
         self.revenue = 0.0
         self.units = 0
         self.cut_backs = 0
@@ -365,28 +373,53 @@ class ReferenceBusiness(mesa.Agent):
         self.served: list[ReferenceCustomer] = []
 
     # --- stage 2 --------------------------------------------------------------------------
+    def plan(self) -> None:
+        """The owner's hours this week: each lever asks, all scale down to fit ``owner_hours``."""
+        m = self.model
+        eco, s = m.eco, self.strategy
+        self.engagement = self.personalisation_level = self.referral_level = self.hours_used = 0.0
+        if not self.alive:
+            return
+        intensity = 0.0 if m.lockdown else s.engagement_intensity(m.week)
+        memory = max(s.consistency_memory, 1)
+        self.consistency += (float(intensity > 0) - self.consistency) / memory
+        partners = 0
+        if s.partner_referrals > 0:
+            for c in m.partners_of[self.index]:
+                if m.businesses_by_id[c].alive and m.partner_willingness[self.index][c] > 0.5:
+                    partners += 1
+        asked = (
+            s.community_time * intensity * eco["owner_hours"]
+            + s.personalisation * eco["personalisation_minutes"] / 60.0 * self.returning_last
+            + eco["partner_hours"] * partners
+        )
+        share = eco["owner_hours"] / asked if asked > eco["owner_hours"] else 1.0
+        self.engagement = s.community_time * intensity * share
+        self.personalisation_level = s.personalisation * share
+        self.referral_level = s.partner_referrals * share
+        self.hours_used = asked * share
+
     def outreach(self) -> None:
         """Ads reach random customers; community work reaches the home neighbourhood first."""
-        self.engagement = 0.0
+        self.plan()
         if not self.alive:
             return
         m = self.model
         beh = m.beh
         b = self.index
-        reach = min(1.0, self.strategy.ad_budget / (m.eco["ad_cost_per_reach"] * m.n_customers))
+        reach = -math.expm1(-self.strategy.ad_budget / (m.eco["ad_cost_per_reach"] * m.n_customers))
         if reach > 0:
             q = beh["word_of_mouth"]
             for c in m.customer_list:
                 if q <= c.attention < q + reach:
                     c.make_contact(b, AD, beh["ad_trust"])
-        intensity = 0.0 if m.lockdown else self.strategy.engagement_intensity(m.week)
-        memory = max(self.strategy.consistency_memory, 1)
-        self.consistency += (float(intensity > 0) - self.consistency) / memory
-        self.engagement = self.strategy.community_time * intensity
         if self.engagement <= 0:
             return
-        p_home = min(1.0, beh["community_reach"] * self.engagement / 0.10)
-        p_away = min(1.0, p_home * beh["community_spillover"])
+        people = beh["community_reach"] * self.engagement * m.eco["owner_hours"]
+        home = m.hood_sizes[self.hood]
+        away = m.n_customers - home
+        p_home = -math.expm1(-people / home) if home else 0.0
+        p_away = -math.expm1(-people * beh["community_spillover"] / away) if away else 0.0
         gain = beh["community_trust"] * self.consistency
         rnd = m.random
         for c in m.customer_list:
@@ -398,7 +431,7 @@ class ReferenceBusiness(mesa.Agent):
         """Send some of this week's customers to partners, passing on part of their trust."""
         m = self.model
         b = self.index
-        rate = self.strategy.partner_referrals
+        rate = self.referral_level
         if not self.alive or rate <= 0 or not self.served:
             return
         rnd = m.random
@@ -425,8 +458,8 @@ class ReferenceBusiness(mesa.Agent):
         goods = self.units * self.unit_cost * self.usual_price * m.cost_index
         fixed = self.fixed_cost * m.cost_index * alive
         ads = self.strategy.ad_budget * alive
-        community = self.engagement * m.eco["owner_week_value"] * alive
-        self.profit = self.revenue - goods - fixed - ads - community
+        owner_time = self.hours_used * m.eco["owner_week_value"] / m.eco["owner_hours"] * alive
+        self.profit = self.revenue - goods - fixed - ads - owner_time
         self.cash += self.profit
         below = self.alive and self.cash < -self.credit_line
         self.weeks_below = self.weeks_below + 1 if below else 0
@@ -518,6 +551,7 @@ class ReferenceModel(mesa.Model):
             raise NotImplementedError("the reference engine needs explicit ties")
         if net.kind == "edge_list":
             raise NotImplementedError("the reference engine does not read edge lists")
+        self.hood_sizes = np.bincount(net.neighbourhood, minlength=self.n_neighbourhoods).tolist()
         w = np.where(net.weak, data["network"]["weak_tie_weight"], 1.0)
         graph = nx.Graph()
         graph.add_nodes_from(range(n))

@@ -127,7 +127,7 @@ def test_money_is_scaled_to_the_town_size(defaults):
         assert getattr(m, arr) == pytest.approx(getattr(full, arr)[:nb] * f), arr
     ws.step()
     ad = base["strategies"]["transactional"]["ad_budget"]
-    expected_reach = ad / (base["economy"]["ad_cost_per_reach"] * base["population"]["customers"])
+    expected_reach = -np.expm1(-ad / (base["economy"]["ad_cost_per_reach"] * base["population"]["customers"]))
     trans = [b for b, s in enumerate(m.strategy_names()) if s == "transactional"]
     assert m.ad_reach[trans] == pytest.approx(expected_reach)
 

@@ -205,9 +205,20 @@ def test_cash_changes_by_exactly_profit(shocked_run):
 
 
 def test_profit_is_revenue_minus_every_cost(shocked_run):
+    """ODD 7.7: every lever is paid for: ads in money, the owner's hours at their value."""
     ts = shocked_run.timeseries
-    costs = ts["goods_cost"] + ts["fixed_cost"] + ts["ad_cost"] + ts["community_cost"]
+    eco = shocked_run.scenario.data["economy"]
+    costs = ts["goods_cost"] + ts["fixed_cost"] + ts["ad_cost"] + ts["owner_time_cost"]
     assert np.allclose(ts["profit"], ts["revenue"] - costs, atol=1e-9)
+    assert np.allclose(ts["total_spend"], ts["ad_cost"] + ts["owner_time_cost"])
+    wage = eco["owner_week_value"] / eco["owner_hours"]
+    assert np.allclose(ts["owner_time_cost"], ts["owner_hours"] * wage)
+    assert (ts["owner_time_cost"] >= ts["community_cost"] - 1e-9).all()  # community work is one use of it
+    assert (ts["owner_hours"] <= eco["owner_hours"] + 1e-9).all()
+    assert (
+        ts.loc[ts["strategy"] == "community", "owner_hours"]
+        > ts.loc[ts["strategy"] == "community", "community_cost"] / wage
+    ).any()
 
 
 def test_channels_add_up_to_new_customers(shocked_run):

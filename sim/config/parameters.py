@@ -250,7 +250,8 @@ _TABLE = [
         1e-6,
         1e6,
         "currency per customer reached",
-        "cost of reaching one customer with advertising for a week",
+        "cost of reaching one more customer with advertising for a week while few are reached "
+        "(diminishing returns: share reached 1 - exp(-budget / (ad_cost_per_reach x customers)))",
         "many paid views per customer who takes the business in; "
         + _CALIB
         + "; the strategy comparison is sensitive to it (README, What the defaults show)",
@@ -262,7 +263,41 @@ _TABLE = [
         0.0,
         1e7,
         "currency per week",
-        "value of a full week of the owner's time, charged for time spent on community work",
+        "value of the owner's working week (owner_hours hours): every hour a lever takes is charged at "
+        "owner_week_value / owner_hours",
+        "opportunity cost of the owner's time, about a skilled wage",
+    ),
+    _p(
+        "economy.owner_hours",
+        50.0,
+        "float",
+        1.0,
+        168.0,
+        "hours per week",
+        "the owner's working week: community work, personalisation and partnerships together cannot "
+        "take more (they are scaled down when they ask for more)",
+        "assumption: small-business owners commonly report working weeks of about 50 hours",
+    ),
+    _p(
+        "economy.personalisation_minutes",
+        1.0,
+        "float",
+        0.0,
+        60.0,
+        "minutes per returning customer served",
+        "owner time that personalisation takes at level 1 for each purchase by a returning customer "
+        "(remembering them, their preferences, a word); scaled by the personalisation level",
+        "assumption: a minute of the owner's attention per regular's visit",
+    ),
+    _p(
+        "economy.partner_hours",
+        1.0,
+        "float",
+        0.0,
+        40.0,
+        "hours per week per active partner",
+        "owner time a business that refers customers spends keeping up each active partnership",
+        "assumption: an hour a week per partner (meeting, passing customers on)",
     ),
     _p(
         "economy.walk_in",
@@ -379,26 +414,31 @@ _TABLE = [
         1.0,
         "share of the gap",
         "trust gained towards 1 from meeting the business at community work (times consistency)",
-        _CALIB,
+        "assumption, no measured source: meeting the owner in person builds more trust than an "
+        "advert (4 x ad_trust); the verdict's sensitivity to it is in the README",
     ),
     _p(
         "behaviour.community_reach",
-        0.2,
+        10.0,
         "float",
         0.0,
-        10.0,
-        "probability per week per 10% time",
-        "chance a home-neighbourhood customer meets the business's community work, per 10% of owner time",
-        _CALIB,
+        1000.0,
+        "people per hour",
+        "people of the home neighbourhood an hour of community work meets while few have been met "
+        "(diminishing returns: chance 1 - exp(-people / neighbourhood size) each); the same number "
+        "in any town",
+        "about the reach per hour of the earlier share-based rule in the 2,000-customer baseline; "
+        + _CALIB,
     ),
     _p(
         "behaviour.community_spillover",
-        0.1,
+        0.7,
         "float",
         0.0,
-        1.0,
-        "x home reach",
-        "reach of community work outside the home neighbourhood, relative to inside",
+        10.0,
+        "people elsewhere per person at home",
+        "people outside the home neighbourhood community work meets, per person it meets inside",
+        "about the earlier rule's spill-over in the 2,000-customer baseline (8 neighbourhoods)",
     ),
     _p(
         "behaviour.initial_trust",

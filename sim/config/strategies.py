@@ -10,7 +10,7 @@ from typing import Any
 
 BUILT_IN: dict[str, dict[str, Any]] = {
     "transactional": dict(
-        ad_budget=150.0,
+        ad_budget=270.0,
         community_time=0.0,
         personalisation=0.1,
         partner_referrals=0.0,
@@ -30,7 +30,7 @@ BUILT_IN: dict[str, dict[str, Any]] = {
     "inconsistent": dict(
         ad_budget=20.0,
         community_time=0.12,
-        personalisation=0.4,
+        personalisation=0.8,
         partner_referrals=0.05,
         seeks_partners=True,
         price_factor=1.05,
@@ -58,7 +58,15 @@ BUILT_IN: dict[str, dict[str, Any]] = {
         downturn_discount=0.15,
     ),
 }
-"""Parameters of the built-in strategies (``chain`` is the chain store a shock opens)."""
+"""Parameters of the built-in strategies (``chain`` is the chain store a shock opens).
+
+``transactional`` and ``community`` are budget-matched: in the baseline town (2,000 customers)
+they plan the same weekly spend, ads plus the owner's hours at their value
+(:func:`sim.core.owner_time.planned_spend`: 287 and 277 a week), and differ only in how they
+allocate it: transactional on ads and price, community on the owner's time (community work,
+remembering regulars, partnerships). ``inconsistent`` is ``community`` with its engagement in
+bursts (the same hours on average); ``free_rider`` is ``community`` that never refers customers
+to its partners (so it spends no partnership hours)."""
 
 BUILT_IN_DESCRIPTIONS = {
     "transactional": "paid ads and price; little personal service; no partnerships",

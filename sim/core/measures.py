@@ -34,6 +34,8 @@ MONEY_COLUMNS = (
     "fixed_cost",
     "ad_cost",
     "community_cost",
+    "owner_time_cost",
+    "total_spend",
 )
 COLUMNS = (
     "alive",
@@ -57,6 +59,7 @@ COLUMNS = (
     "ad_reach",
     "ad_contacts",
     "community_contacts",
+    "owner_hours",
 )
 
 
@@ -169,7 +172,7 @@ class Recorder:
         d["cut_backs"][t] = m.cut_backs
         d["partner_referrals_given"][t] = referred.sum(axis=1)
         d["partner_referrals_received"][t] = referred.sum(axis=0)
-        for c in ("revenue", "profit", "goods_cost", "fixed_cost", "ad_cost", "community_cost"):
+        for c in (*MONEY_COLUMNS[:2], *MONEY_COLUMNS[3:], "owner_hours"):  # all but cash
             d[c][t] = money[c]
         d["cash"][t] = m.cash
         d["price"][t] = m.price

@@ -22,6 +22,7 @@ from sim.core.channels import CHANNELS, NEVER, UNAWARE
 from sim.core.shocks import ChainStore
 from sim.core.stages.purchases import first_needs, need_probability
 from sim.core.strategies import BUILT_IN, Strategy
+from sim.core.streams import stream
 
 
 def values_weight_beta(share: float, concentration: float) -> tuple[float, float]:
@@ -37,6 +38,26 @@ def values_weight_beta(share: float, concentration: float) -> tuple[float, float
 
     mean = brentq(gap, 1e-6, 1 - 1e-6)
     return mean * concentration, (1 - mean) * concentration
+
+
+def quality_luck(model: Model, rows: list[dict[str, Any]]) -> np.ndarray:
+    """A standard normal draw per new business, matched across strategies (ODD 5).
+
+    The k-th business of each strategy in a category draws the same value, from a stream keyed by
+    the category and k (not by its place in the list): two strategies compared in a category
+    start with the same luck in quality, so quality luck cannot decide the comparison, and a
+    business's quality does not depend on where its group is listed.
+    """
+    rank: dict[tuple[str, str], int] = {}
+    for b, strategy in enumerate(model.business_strategy[: len(model.business_name) - len(rows)]):
+        key = (model.category_names[model.business_category[b]], strategy.name)
+        rank[key] = rank.get(key, 0) + 1
+    out = np.empty(len(rows))
+    for i, r in enumerate(rows):
+        key = (r["category"], r["strategy"])
+        out[i] = stream(model.seed, f"quality:{r['category']}:{rank.get(key, 0)}").standard_normal()
+        rank[key] = rank.get(key, 0) + 1
+    return out
 
 
 def build_categories(model: Model, data: dict[str, Any]) -> None:
@@ -150,6 +171,8 @@ def build_businesses(model: Model, data: dict[str, Any]) -> None:
     model.contact_counts = np.zeros((0, len(CHANNELS) + 1), dtype=np.int64)
     """First contacts made so far, business x channel code."""
     model.customers_won = np.zeros(0, dtype=np.int64)
+    model.returning_purchases = np.zeros(0)
+    """Purchases by returning customers last week, per business (what personalisation time is planned for)."""
     """Distinct customers who have bought, per business."""
     model.new_by_channel = np.zeros((0, len(CHANNELS) + 1), dtype=np.int64)
     model.business_agents: list[Business] = []
@@ -219,7 +242,7 @@ def add_businesses(model: Model, rows: list[dict[str, Any]]) -> None:
     model.usual_price = np.concatenate([model.usual_price, usual])
     model.price = np.concatenate([model.price, usual])
     spread = np.array([r.get("quality_spread", 0.0) for r in rows])
-    drawn = np.array([r["quality"] for r in rows]) + spread * model.rngs["businesses"].standard_normal(k)
+    drawn = np.array([r["quality"] for r in rows]) + spread * quality_luck(model, rows)
     model.quality = np.concatenate([model.quality, np.clip(drawn, 0.0, 1.0)])
 
     def own_or_category(key: str) -> list[float]:  # -1 in a group: the category's value
@@ -283,6 +306,7 @@ def add_businesses(model: Model, rows: list[dict[str, Any]]) -> None:
     model.margin_by_channel = np.vstack([model.margin_by_channel, np.zeros((k, len(CHANNELS) + 1))])
     model.contact_counts = np.vstack([model.contact_counts, np.zeros((k, len(CHANNELS) + 1), dtype=np.int64)])
     model.customers_won = np.concatenate([model.customers_won, np.zeros(k, dtype=np.int64)])
+    model.returning_purchases = np.concatenate([model.returning_purchases, np.zeros(k)])
     model.n_businesses = b_new
     set_partner_eligibility(model)
     for i in range(b_old, b_new):

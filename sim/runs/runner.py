@@ -37,6 +37,7 @@ SUM_COLUMNS = (
     "promoters",
     "detractors",
     "community_value",
+    "owner_hours",
 )
 """Columns summed over a strategy group (counts and money)."""
 MEAN_COLUMNS = (
@@ -173,6 +174,10 @@ def summary_table(strat: pd.DataFrame) -> pd.DataFrame:
                 row[f"{c}_{strategy}"] = end[c]
             row[f"total_revenue_{strategy}"] = sg["revenue"].sum()
             row[f"total_profit_{strategy}"] = sg["profit"].sum()
+            # Currency per week per open business of the group (the budget the comparison holds equal).
+            open_weeks = (sg["survival"] * sg["businesses"]).sum()
+            spend = sg["total_spend"].sum() / open_weeks if open_weeks else 0.0
+            row[f"mean_weekly_total_spend_{strategy}"] = spend
             row[f"momentum_week_{strategy}"] = momentum_week(sg.sort_values("step")["revenue"].to_numpy())
         rows.append(row)
     return pd.DataFrame(rows)

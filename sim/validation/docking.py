@@ -125,8 +125,9 @@ def bass_scenario(
 ) -> Scenario:
     """The docking scenario for a town of ``customers`` with Bass coefficients ``p`` and ``q``.
 
-    Ads reach a share ``p`` of the town per week: ``ad_budget = p * customers *
-    economy.ad_cost_per_reach``; word of mouth is ``behaviour.word_of_mouth = q``.
+    Ads reach a share ``p`` of the town per week: ads reach 1 - exp(-ad_budget / (customers x
+    economy.ad_cost_per_reach)) of the town (ODD 7.2), so ``ad_budget = -ln(1 - p) x customers x
+    ad_cost_per_reach``; word of mouth is ``behaviour.word_of_mouth = q``.
 
     Args:
         customers: town size.
@@ -141,7 +142,7 @@ def bass_scenario(
     strategy = base.data["businesses"][0]["strategy"]
     overrides: dict[str, Any] = {
         "population.customers": int(customers),
-        f"strategies.{strategy}.ad_budget": float(p) * int(customers) * cost,
+        f"strategies.{strategy}.ad_budget": -math.log1p(-float(p)) * int(customers) * cost,
         "behaviour.word_of_mouth": float(q),
     }
     if weeks is not None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sim.config.scenario import load_scenario, memory_estimate_gb, read_toml
+
+SPEND_GAP = 0.10
+"""Planned spends of compared strategies further apart than this share get a warning."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -36,4 +40,30 @@ def main(args: argparse.Namespace) -> int:
         f"{d['run']['steps']} weeks x {d['run']['replications']} replication(s), "
         f"about {memory_estimate_gb(d):.1f} GB"
     )
+    warning = spend_warning(d)
+    if warning:
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
     return 0
+
+
+def spend_warning(data: dict) -> str | None:
+    """A one-line warning when the scenario's strategies plan to spend unequal amounts, else None.
+
+    Compared strategies that differ in mean planned weekly spend (ads + owner time at its value,
+    :func:`sim.core.owner_time.planned_spend`) by more than :data:`SPEND_GAP` make the comparison
+    also one of how much is spent, not only of how it is spent.
+    """
+    from sim.core.owner_time import planned_spend
+
+    spend = planned_spend(data)
+    if len(spend) < 2:
+        return None
+    low, high = min(spend, key=spend.get), max(spend, key=spend.get)
+    if spend[high] <= (1.0 + SPEND_GAP) * spend[low]:
+        return None
+    listed = ", ".join(f"{name} {value:,.0f}" for name, value in sorted(spend.items()))
+    return (
+        f"strategies differ in planned weekly spend (ads + owner time, currency per business: {listed}); "
+        f"{high} plans {spend[high] / max(spend[low], 1e-9) - 1:.0%} more than {low}, so the comparison is "
+        "also about how much is spent"
+    )

@@ -1,8 +1,10 @@
 """Stage 7, accounting (ODD 7.7): revenue, costs and cash of each business (currency); closures.
 
-Profit is revenue less goods, fixed costs, ads and the owner's community time valued at
-``owner_week_value``, all scaled by the cost index. A business whose cash stays below its credit
-line for ``closure_weeks`` closes; owners also leave at random (``owner_exit`` per week).
+Profit is revenue less goods and fixed costs (scaled by the cost index), ads and the owner's
+hours on every lever at their value (:mod:`sim.core.owner_time`); ``total_spend`` is ads plus
+that owner time, what a strategy spends on winning and keeping customers. A business whose cash
+stays below its credit line for ``closure_weeks`` closes; owners also leave at random
+(``owner_exit`` per week).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import numpy as np
 from mesa import Model
 from numba import njit
 
+from sim.core import owner_time
 from sim.core.compiled import JIT
 from sim.core.stages.outreach import ad_budgets
 
@@ -50,8 +53,10 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     goods = units * model.unit_cost * model.usual_price * model.cost_index
     fixed = model.fixed_cost * model.cost_index * alive
     ads = ad_budgets(model) * alive
-    community = model.engagement * model.eco["owner_week_value"] * alive
-    profit = revenue - goods - fixed - ads - community
+    wage = owner_time.hourly_value(model)
+    owner_time_cost = model.owner_hours_used * wage * alive
+    community = model.engagement * float(model.eco["owner_hours"]) * wage * alive  # part of owner_time_cost
+    profit = revenue - goods - fixed - ads - owner_time_cost
     model.cash = model.cash + profit
     model.margin_by_channel += margin  # for the attribution of community value
     below = model.alive & (model.cash < -model.credit_line)
@@ -68,6 +73,9 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "fixed_cost": fixed,
         "ad_cost": ads,
         "community_cost": community,
+        "owner_hours": model.owner_hours_used * alive,
+        "owner_time_cost": owner_time_cost,
+        "total_spend": ads + owner_time_cost,
         "profit": profit,
     }
 

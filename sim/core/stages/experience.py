@@ -147,6 +147,7 @@ def run(model: Model, buys: dict[str, Any]) -> None:
     c, b = buys["customer"], buys["business"]
     if len(c) == 0:
         buys["channel"] = np.zeros(0, dtype=np.int8)
+        model.returning_purchases = np.zeros(model.n_businesses)
         return
     # One noise stream per category, so categories do not shift each other: each category's
     # draws, in purchase order, one block after another.
@@ -160,7 +161,7 @@ def run(model: Model, buys: dict[str, Any]) -> None:
             block[:] = category_streams(model, k)[3].normal(0.0, beh["experience_noise"], len(block))
 
         parallel.each(draw_noise, list(np.flatnonzero(per_category)), model.n_customers)
-    personalisation = np.array([s.personalisation for s in model.business_strategy], dtype=np.float64)
+    personalisation = np.asarray(model.personalisation_level, dtype=np.float64)  # within the owner's hours
     rule = ExperienceRule(
         *(float(beh[name]) for name in ExperienceRule._fields[:-1]), int(beh["referral_window"])
     )
@@ -207,3 +208,6 @@ def run(model: Model, buys: dict[str, Any]) -> None:
     buys["channel"] = np.concatenate([p[0] for p in parts])  # how each customer was won
     model.new_by_channel = sum(p[1] for p in parts)
     model.customers_won += model.new_by_channel.sum(axis=1)
+    # What next week's personalisation time is planned for (sim.core.owner_time).
+    purchases = np.bincount(b, minlength=model.n_businesses)
+    model.returning_purchases = (purchases - model.new_by_channel.sum(axis=1)).astype(np.float64)

@@ -1,10 +1,12 @@
 """Stage 2, outreach (ODD 7.2): ads reach random customers; community work reaches the neighbourhood.
 
-Ads reach a share of the town, budget / (cost per reach x customers), among customers not
-talking to a tie this week (the attention draw of word of mouth), so that a customer's first
-contact comes from one or the other and the Bass hazard p + qF is exact. Community work reaches
-a share of the business's home neighbourhood (and less of the others) that grows with the owner's
-time, from each business's own stream; its trust gain grows with how consistently it shows up.
+The owner first plans the week's hours (:mod:`sim.core.owner_time`). Ads reach an expected
+number of customers per unit of money, community work an expected number of people per hour of
+the owner's time, each with diminishing returns as its audience saturates; ads reach customers
+not talking to a tie this week (the attention draw of word of mouth), so that a customer's first
+contact comes from one or the other and the Bass hazard p + qF is exact. Community work meets
+people of the business's home neighbourhood (and, less, of the others), from each business's own
+stream; its trust gain grows with how consistently it shows up.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 from mesa import Model
 from numba import njit
 
-from sim.core import parallel
+from sim.core import owner_time, parallel
 from sim.core.channels import AD, COMMUNITY
 from sim.core.compiled import JIT
 from sim.core.meeting import meet
@@ -90,7 +92,6 @@ def community_reach(start, size, p_home, p_away, rng, n):  # pragma: no cover - 
 
 def run(model: Model) -> None:
     """This week's ad and community contacts, counted per business, and the trust they bring."""
-    model.engagement = np.zeros(model.n_businesses)
     model.community_contacts = np.zeros(model.n_businesses, dtype=np.int64)
     reach = np.where(model.alive, ad_reach_if_open(model), 0.0)
     model.ad_reach = reach
@@ -98,26 +99,26 @@ def run(model: Model) -> None:
     meet(model, rows, cols, AD, model.beh["ad_trust"])
     model.ad_contacts = np.bincount(cols, minlength=model.n_businesses)
 
-    engaged = []
+    intensity = np.zeros(model.n_businesses)
     for b in np.flatnonzero(model.alive):
         strat = model.business_strategy[b]
-        intensity = 0.0 if model.lockdown else strat.engagement_intensity(model.week)
+        intensity[b] = 0.0 if model.lockdown else strat.engagement_intensity(model.week)
         memory = max(strat.consistency_memory, 1)
-        model.consistency[b] += (float(intensity > 0) - model.consistency[b]) / memory
-        model.engagement[b] = strat.community_time * intensity
-        if model.engagement[b] > 0:
-            engaged.append(int(b))
+        model.consistency[b] += (float(intensity[b] > 0) - model.consistency[b]) / memory
+    owner_time.plan(model, intensity)  # the week's hours per lever, within the owner's hours
+    engaged = [int(b) for b in np.flatnonzero(model.alive & (model.engagement > 0))]
+    hours = model.engagement * float(model.eco["owner_hours"])  # community work, hours this week
 
     reached: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(engaged)
 
     def community_work(i: int) -> None:  # each business draws from its own stream
         b = engaged[i]
-        p_home = min(1.0, model.beh["community_reach"] * model.engagement[b] / 0.10)
-        p_away = min(1.0, p_home * model.beh["community_spillover"])
         h = model.business_hood[b]
+        home, away = int(model.hood_sizes[h]), model.n_customers - int(model.hood_sizes[h])
+        p_home, p_away = community_chances(model, hours[b], home, away)
         reached[i] = community_reach(
             int(model.hood_starts[h]),
-            int(model.hood_sizes[h]),
+            home,
             p_home,
             p_away,
             business_stream(model, "community", b),
@@ -139,8 +140,28 @@ def ad_budgets(model: Model) -> np.ndarray:
 
 
 def ad_reach_if_open(model: Model) -> np.ndarray:
-    """Share of the town each business's ads reach in a week while it is open (7.2)."""
-    return np.minimum(1.0, ad_budgets(model) / (model.eco["ad_cost_per_reach"] * model.n_customers))
+    """Share of the town each business's ads reach in a week while it is open (ODD 7.2).
+
+    A budget B buys B / ad_cost_per_reach reached customers while few are reached, with
+    diminishing returns as the town saturates: share 1 - exp(-B / (ad_cost_per_reach x N)), so
+    the expected number reached, N x share, depends on the town's size N only through saturation.
+    """
+    spend = ad_budgets(model) / (model.eco["ad_cost_per_reach"] * model.n_customers)
+    return -np.expm1(-spend)
+
+
+def community_chances(model: Model, hours: float, home: int, away: int) -> tuple[float, float]:
+    """Chances that one home-neighbourhood customer and one other customer meet ``hours`` of community work.
+
+    An hour meets ``community_reach`` people of the home neighbourhood (``home`` customers) and
+    ``community_spillover`` times as many elsewhere (``away`` customers) while few are met, with
+    diminishing returns as each audience saturates: chance 1 - exp(-people / audience). The
+    expected number met depends on the town's size only through that saturation (ODD 7.2).
+    """
+    people = float(model.beh["community_reach"]) * hours
+    p_home = -np.expm1(-people / home) if home > 0 else 0.0
+    p_away = -np.expm1(-people * float(model.beh["community_spillover"]) / away) if away > 0 else 0.0
+    return float(p_home), float(p_away)
 
 
 def ad_contacts_of(model: Model, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -44,7 +44,7 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> np.ndarray:
     nb = model.n_businesses
     given = np.zeros((nb, nb))
     served = np.bincount(buys["business"], minlength=nb).astype(float)
-    rates = np.array([s.partner_referrals for s in model.business_strategy])
+    rates = model.referral_level  # the strategies' referral chances, within the owner's hours
     eligible = model.partner_eligible & model.alive[:, None] & model.alive[None, :]
     chance = np.where(eligible, rates[:, None] * model.partner_willingness, 0.0)  # per customer
     referring = (chance > 0).any(axis=1) & (served > 0)
