@@ -427,8 +427,7 @@ _TABLE = [
         "people of the home neighbourhood an hour of community work meets while few have been met "
         "(diminishing returns: chance 1 - exp(-people / neighbourhood size) each); the same number "
         "in any town",
-        "about the reach per hour of the earlier share-based rule in the 2,000-customer baseline; "
-        + _CALIB,
+        "about the reach per hour of the earlier share-based rule in the 2,000-customer baseline; " + _CALIB,
     ),
     _p(
         "behaviour.community_spillover",
