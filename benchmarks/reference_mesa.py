@@ -384,7 +384,7 @@ class ReferenceBusiness(mesa.Agent):
         memory = max(s.consistency_memory, 1)
         self.consistency += (float(intensity > 0) - self.consistency) / memory
         partners = 0
-        if s.partner_referrals > 0:
+        if s.seeks_partners:
             for c in m.partners_of[self.index]:
                 if m.businesses_by_id[c].alive and m.partner_willingness[self.index][c] > 0.5:
                     partners += 1

@@ -102,7 +102,7 @@ LEVERS = {  # strategy field: what raising it must raise
 }
 NOT_LEVERS = {  # fields that spend nothing by themselves, and why
     "name": "a label",
-    "seeks_partners": "takes part in partnerships; their upkeep is charged with partner_referrals",
+    "seeks_partners": "tested on its own below (a switch, not a level)",
     "price_factor": "a price: it costs in revenue per purchase, not in spend",
     "downturn_discount": "a price cut in a downturn: it costs in revenue, not in spend",
     "engagement": "when community time is spent, not how much (bursts spend the same hours on average)",
@@ -131,6 +131,15 @@ def test_raising_a_lever_raises_what_it_costs(lever):
         spent.append((community[LEVERS[lever]].sum(), community["total_spend"].sum()))
     (cost_low, total_low), (cost_high, total_high) = spent
     assert cost_high > cost_low and total_high > total_low, (lever, spent)
+
+
+def test_taking_part_in_partnerships_costs_owner_hours():
+    sets = ["population.customers=1000", "run.steps=20", "economy.closure_weeks=520"]
+    hours = []
+    for seeks in ("false", "true"):
+        ts = simulate(load_scenario(BASELINE, [*sets, f"strategies.transactional.seeks_partners={seeks}"]), 3)
+        hours.append(ts.loc[ts["strategy"] == "transactional", "owner_hours"].sum())
+    assert hours[1] > hours[0], hours
 
 
 def test_built_in_strategies_plan_the_same_spend_in_the_baseline():

@@ -296,7 +296,7 @@ _TABLE = [
         0.0,
         40.0,
         "hours per week per active partner",
-        "owner time a business that refers customers spends keeping up each active partnership",
+        "owner time a business that takes part in partnerships spends keeping up each active one",
         "assumption: an hour a week per partner (meeting, passing customers on)",
     ),
     _p(

@@ -66,7 +66,7 @@ they plan the same weekly spend, ads plus the owner's hours at their value
 allocate it: transactional on ads and price, community on the owner's time (community work,
 remembering regulars, partnerships). ``inconsistent`` is ``community`` with its engagement in
 bursts (the same hours on average); ``free_rider`` is ``community`` that never refers customers
-to its partners (so it spends no partnership hours)."""
+to its partners (it keeps its partnerships up at the same hours while they last)."""
 
 BUILT_IN_DESCRIPTIONS = {
     "transactional": "paid ads and price; little personal service; no partnerships",

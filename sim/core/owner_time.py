@@ -9,7 +9,7 @@ each week (stage 2) each open business's levers ask for hours:
 - personalisation: ``personalisation`` x ``personalisation_minutes`` / 60 per returning customer
   served, at last week's number of returning purchases (what the owner plans for);
 - partnerships: ``partner_hours`` per active partner (willingness above 0.5), for a business that
-  refers customers to its partners.
+  takes part in partnerships (whether or not it refers customers back).
 
 When they ask for more than ``owner_hours``, every lever is scaled down by the same share
 (:attr:`time_share`), so a business never uses more hours than it has; the hours used and their
@@ -52,7 +52,7 @@ def plan(model: Model, intensity: np.ndarray) -> None:
     referrals = np.array([s.partner_referrals for s in strategies])
     community = community_time * intensity * hours
     personal = personalisation * float(eco["personalisation_minutes"]) / 60.0 * model.returning_purchases
-    partners = np.where(referrals > 0, float(eco["partner_hours"]) * active_partners(model), 0.0)
+    partners = float(eco["partner_hours"]) * active_partners(model)  # eligible: both seek partners
     asked = np.where(model.alive, community + personal + partners, 0.0)
     share = np.where(asked > hours, hours / np.maximum(asked, 1e-12), 1.0)
     model.time_share = share
@@ -90,7 +90,7 @@ def planned_spend(data: dict) -> dict[str, float]:
             pop["customers"] * float(pop["category_participation"]) * need / in_category[g["category"]]
         )
         partners = 0
-        if s.get("seeks_partners", False) and s.get("partner_referrals", 0.0) > 0:
+        if s.get("seeks_partners", False):
             if eco["partners"] == "any_other":
                 others = [c for c in in_category if c != g["category"] and seekers.get(c)]
             else:
