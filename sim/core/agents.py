@@ -1,8 +1,11 @@
 """Mesa agents that are views of the model's arrays.
 
 The weekly rules run on whole-population arrays in :mod:`sim.core.model`; these agents give each
-customer and business an identity in Mesa (``model.agents``, ``AgentSet``, SolaraViz) and
-expose their state as properties, read from and written to those arrays.
+customer and business an identity in Mesa (``model.agents``, ``agents_by_type``, ``AgentSet``,
+DataCollector agent reporters, SolaraViz) and expose their state as properties, read from and
+written to those arrays. Their ``step`` raises: the week runs on the arrays, all at once. For a
+DataCollector, report businesses with ``agenttype_reporters={Business: {"cash": "cash"}}``
+(customers have no cash).
 """
 
 from __future__ import annotations
@@ -12,8 +15,16 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.core.stages.accounting import close
+
 if TYPE_CHECKING:  # pragma: no cover
     from sim.core.strategies import Strategy
+
+
+STEP_MESSAGE = (
+    "commsim's agents are views of the model's arrays: the week runs for the whole town at once, "
+    "call model.step() (ODD section 3)"
+)
 
 
 class Business(mesa.Agent):
@@ -68,6 +79,22 @@ class Business(mesa.Agent):
         """Customers who bought within the active window."""
         m = self.model
         return int(m.active_mask()[:, self.index].sum())
+
+    def step(self) -> None:
+        """Not a per-agent rule: the week runs on whole-town arrays in :meth:`CommunityModel.step`.
+
+        Raises rather than doing nothing, so that ``model.agents.shuffle_do("step")`` cannot
+        silently skip the week.
+        """
+        raise NotImplementedError(STEP_MESSAGE)
+
+    def remove(self) -> None:
+        """Close the business (as a market closure, reason ``removed``) and leave ``model.agents``.
+
+        Its row stays in the model's arrays and results, closed from this week on.
+        """
+        close(self.model, self.index, "removed")
+        super().remove()
 
     def __repr__(self) -> str:
         return f"Business({self.name!r}, cash={self.cash:.0f}, alive={self.alive})"
@@ -126,6 +153,10 @@ class Customer(mesa.Agent):
         """The business this customer has bought from most recently (-1: none)."""
         last = self.model.last_purchase[self.index]
         return int(last.argmax()) if last.max() >= 0 else -1
+
+    def step(self) -> None:
+        """Not a per-agent rule (see :meth:`Business.step`)."""
+        raise NotImplementedError(STEP_MESSAGE)
 
     def __repr__(self) -> str:
         return f"Customer({self.index}, neighbourhood={self.neighbourhood})"

@@ -8,6 +8,8 @@ return on community investment) are plain functions, tested against hand-compute
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from mesa import Model
@@ -255,3 +257,54 @@ class Recorder:
         df["cost_index"] = np.repeat(self.cost[:t], nb)
         opened = df["step"].to_numpy() >= np.tile(m.opens, t)
         return df[opened | df["alive"].to_numpy()].reset_index(drop=True)
+
+
+GROUP_MEASURES = {
+    "revenue": "currency per week, summed over the group's businesses",
+    "customers_active": "customers, summed over the group's businesses",
+    "promoter_score": "-100 to 100, pooled over the group's active customers (nan: none)",
+    "cash": "currency, mean over the group's businesses that have opened",
+    "survival": "share of the group's opened businesses still open (0-1)",
+}
+"""The DataCollector's model-level measures, one column per measure and strategy group."""
+
+
+def group_reporters(strategies: list[str]) -> dict[str, Callable[[Model], float]]:
+    """Model reporters for ``mesa.DataCollector``: ``<measure>_<strategy>`` for :data:`GROUP_MEASURES`.
+
+    Each reads the week just recorded (:class:`Recorder`), so collecting costs a few sums over the
+    businesses, not a pass over the town.
+    """
+
+    def reporter(measure: str, strategy: str) -> Callable[[Model], float]:
+        def report(model: Model) -> float:
+            return group_measure(model, measure, strategy)
+
+        return report
+
+    return {f"{m}_{s}": reporter(m, s) for s in strategies for m in GROUP_MEASURES}
+
+
+def group_measure(model: Model, measure: str, strategy: str) -> float:
+    """One of :data:`GROUP_MEASURES` for the businesses of ``strategy`` in the week just recorded."""
+    rec = model.recorder
+    t = rec.rows - 1
+    members = np.array([s.name == strategy for s in model.business_strategy])
+    if t < 0 or not members.any():
+        return float("nan")
+    d = {c: rec.data[c][t, members] for c in ("revenue", "customers_active", "promoters", "detractors")}
+    opened = members & (model.opens <= model.week)
+    if measure == "revenue":
+        return float(d["revenue"].sum())
+    if measure == "customers_active":
+        return float(d["customers_active"].sum())
+    if measure == "promoter_score":
+        active = d["customers_active"].sum()
+        return (
+            float(100.0 * (d["promoters"].sum() - d["detractors"].sum()) / active) if active else float("nan")
+        )
+    if measure == "cash":
+        return float(model.cash[opened].mean()) if opened.any() else float("nan")
+    if measure == "survival":
+        return float(model.alive[opened].mean()) if opened.any() else float("nan")
+    raise KeyError(measure)

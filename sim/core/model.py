@@ -17,7 +17,8 @@ import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 
-from sim.config.scenario import Scenario, scenario_from_dict
+from sim.config.paths import builtin_dirs
+from sim.config.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.core import measures, memory, parallel, standing
 from sim.core.agents import Business, Customer
 from sim.core.network import build_network
@@ -44,29 +45,84 @@ from sim.core.town import (
 )
 
 
+def dotted(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Keyword parameters as scenario keys: ``population__customers`` is ``population.customers``."""
+    bad = [k for k in kwargs if "__" not in k]
+    if bad:
+        raise ScenarioError(
+            f"CommunityModel: unknown argument {bad[0]!r} (scenario keys are written with __, "
+            "e.g. population__customers=2000, or passed as params={'population.customers': 2000})"
+        )
+    return {k.replace("__", "."): v for k, v in kwargs.items()}
+
+
+def town_scenario(scenario: Scenario | dict | None, params: dict[str, Any]) -> Scenario:
+    """The scenario to build: the given one (or the built-in baseline) with ``params`` applied.
+
+    ``params`` are dotted scenario keys, validated as ``--set`` is (a :class:`ScenarioError`, a
+    ``ValueError``, names the key and the problem).
+    """
+    if scenario is None:
+        scenario = load_scenario(builtin_dirs()["scenarios"] / "baseline.toml")
+    elif not isinstance(scenario, Scenario):
+        scenario = scenario_from_dict(scenario)
+    return scenario.with_overrides(params) if params else scenario
+
+
+def model_seed(rng: Any, seed: int | None) -> int:
+    """The seed of every named stream, from Mesa's ``rng`` or ``seed`` (not both).
+
+    An integer is used as it is; a ``numpy.random.Generator`` or ``SeedSequence`` gives one; with
+    neither, fresh entropy from the operating system (recorded as ``model.seed``, so the run can
+    be repeated): pass ``rng=`` an integer for reproducible replications.
+    """
+    if rng is not None and seed is not None:
+        raise ValueError("CommunityModel: pass either rng or seed, not both")
+    value = seed if seed is not None else rng
+    if value is None:
+        return int(np.random.SeedSequence().entropy)
+    if isinstance(value, np.random.Generator):
+        return int(value.integers(2**63 - 1))
+    if isinstance(value, np.random.SeedSequence):
+        return int(value.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+    return int(value)
+
+
 class CommunityModel(mesa.Model):
     """A town of customers and small businesses, one step per week.
 
     Args:
-        scenario: a validated :class:`~sim.config.scenario.Scenario` or a raw scenario dict.
-        seed: seed of every random draw (defaults to the scenario's ``run.seed``).
+        scenario: a validated :class:`~sim.config.scenario.Scenario`, a raw scenario dict, or None
+            for the built-in baseline.
+        rng: Mesa's random-number argument: an integer seed (or a numpy Generator or SeedSequence)
+            from which every named stream is derived.
+        seed: the same as an integer ``rng`` (give one or the other). With neither, the seed is
+            drawn fresh and recorded as :attr:`seed`; the scenario's ``run.seed`` is used by the
+            command line and :func:`sim.runs.runner.run_scenario`, not here.
         strategies: optional strategy objects by name, overriding the scenario's (for Python
             subclasses of :class:`~sim.core.strategies.Strategy`).
+        params: scenario keys to change, dotted (``{"behaviour.word_of_mouth": 0.2}``).
+        **kwargs: scenario keys to change written with ``__`` (``population__customers=2000``), as
+            ``mesa.batch_run`` passes them.
     """
 
     def __init__(
         self,
-        scenario: Scenario | dict,
+        scenario: Scenario | dict | None = None,
+        *,
+        rng: Any = None,
         seed: int | None = None,
         strategies: dict[str, Strategy] | None = None,
+        params: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
-        if not isinstance(scenario, Scenario):
-            scenario = scenario_from_dict(scenario)
+        scenario = town_scenario(scenario, {**(params or {}), **dotted(kwargs)})
         self.config = scenario
         data = scenario.data
-        seed = int(data["run"]["seed"] if seed is None else seed)
+        seed = model_seed(rng, seed)
         super().__init__(rng=seed)
         self.seed = seed
+        """The seed every named stream derives from (drawn fresh when neither rng nor seed was given)."""
         self.rngs = {name: stream(seed, name) for name in STREAMS}
         self.named_rngs: dict[str, Any] = {}
         """Streams per category and per business, made on first use (:mod:`sim.core.streams`)."""
@@ -97,6 +153,9 @@ class CommunityModel(mesa.Model):
         self.trust_held = np.zeros(self.n_businesses)
         """Trust held by each business's aware customers at the end of the week (after fading)."""
         self.recorder = measures.Recorder(self)
+        strategies_here = list(dict.fromkeys(s.name for s in self.business_strategy))
+        self.datacollector = mesa.DataCollector(model_reporters=measures.group_reporters(strategies_here))
+        """Mesa's DataCollector: the main measures per strategy group, each week (ODD 7.9)."""
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
@@ -123,11 +182,20 @@ class CommunityModel(mesa.Model):
         money = accounting.run(self, buys)
         forgetting.run(self)
         self.recorder.record(buys, money, referred)
+        self.datacollector.collect(self)
+        if self.week >= self.run_config["steps"] or (self.closed_week >= 0).all():
+            self.running = False  # the horizon, or every business has closed; stepping on is allowed
 
     def run(self, weeks: int | None = None, on_week: Callable[[int], Any] | None = None) -> None:
-        """Run ``weeks`` weeks (default: the scenario's ``run.steps``); ``on_week(1)`` after each."""
-        for _ in range(self.run_config["steps"] if weeks is None else weeks):
+        """Run ``weeks`` weeks, or (``weeks`` None) until :attr:`running` turns False.
+
+        ``running`` turns False at the scenario's horizon (``run.steps``) and when every business
+        has closed. ``on_week(1)`` is called after each week.
+        """
+        done = 0
+        while self.running if weeks is None else done < weeks:
             self.step()
+            done += 1
             if on_week is not None:
                 on_week(1)
 
@@ -145,9 +213,22 @@ class CommunityModel(mesa.Model):
     def customers(self) -> AgentSet:
         """Customer agents (views of the arrays), created on first use: costly for large towns."""
         if self._customer_agents is None:
+            self._customer_agents = AgentSet([], random=self.random)  # guards against re-entry
             self._customer_list = [Customer(self, i) for i in range(self.n_customers)]
             self._customer_agents = AgentSet(self._customer_list, random=self.random)
         return self._customer_agents
+
+    @property
+    def agents(self) -> AgentSet:
+        """Every agent, Mesa's way; asking for them creates the customer agents (see :attr:`customers`)."""
+        _ = self.customers
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict:
+        """Agents by type, Mesa's way (``Business``, ``Customer``); creates the customer agents."""
+        _ = self.customers
+        return super().agents_by_type
 
     @property
     def businesses(self) -> list[Business]:
@@ -155,8 +236,9 @@ class CommunityModel(mesa.Model):
         return self.business_agents
 
     def customer(self, index: int) -> Customer:
-        """One customer's view."""
-        return self._customer_list[index] if self._customer_agents is not None else Customer(self, index)
+        """One customer's agent (creating the customer agents on first use)."""
+        _ = self.customers
+        return self._customer_list[index]
 
     def strategy_names(self) -> list[str]:
         """Strategy name of each business."""
@@ -199,8 +281,5 @@ def warm_up() -> None:
     The first call of each rule otherwise costs a fraction of a second (seconds when compiling);
     a sweep calls this before forking its workers so that they share the loaded code.
     """
-    from sim.config.paths import builtin_dirs
-    from sim.config.scenario import load_scenario
-
     baseline = builtin_dirs()["scenarios"] / "baseline.toml"
     CommunityModel(load_scenario(baseline, ["population.customers=300", "run.steps=3"]), seed=1).run()

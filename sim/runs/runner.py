@@ -68,7 +68,7 @@ def simulate(
     ``on_week`` (for progress bars) is called with 1 after each week.
     """
     model = CommunityModel(scenario, seed=seed, strategies=strategies)
-    model.run(steps, on_week)
+    model.run(scenario.data["run"]["steps"] if steps is None else steps, on_week)
     return model.recorder.table()
 
 
