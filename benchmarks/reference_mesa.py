@@ -358,6 +358,7 @@ class ReferenceBusiness(mesa.Agent):
     def reset_counters(self) -> None:
         """Zero this week's counters (last week's returning purchases are kept for the owner's plan)."""
         self.returning_last = getattr(self, "returning", 0)
+        self.referrals_last = getattr(self, "referrals_given", 0)
         self.returning = 0
         self.revenue = 0.0
         self.units = 0
@@ -392,6 +393,7 @@ class ReferenceBusiness(mesa.Agent):
             s.community_time * intensity * eco["owner_hours"]
             + s.personalisation * eco["personalisation_minutes"] / 60.0 * self.returning_last
             + eco["partner_hours"] * partners
+            + eco["referral_minutes"] / 60.0 * self.referrals_last
         )
         share = eco["owner_hours"] / asked if asked > eco["owner_hours"] else 1.0
         self.engagement = s.community_time * intensity * share

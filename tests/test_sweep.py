@@ -310,3 +310,24 @@ def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, capsys):
     assert len(failures) == 4 and failures["error"].str.contains("neighbourhood").all()
     assert len(pd.read_parquet(tmp_path / "out" / "summary.parquet")) == 12
     assert (tmp_path / "out" / "report.html").exists()
+
+
+def test_a_whole_number_parameter_swept_with_decimal_ones_stays_whole():
+    """A design row mixing int and float parameters comes back as floats: runs get ints again."""
+    import pandas as pd
+
+    from sim.experiments.designs import run_overrides
+    from sim.experiments.experiment_file import experiment_from_dict
+
+    exp = experiment_from_dict(
+        {
+            "name": "mixed",
+            "base": "scenarios/baseline.toml",
+            "parameters": {"population.customers": [1000, 3333], "behaviour.word_of_mouth": [0.1, 0.2]},
+            "design": {"kind": "grid"},
+        },
+        "mixed.toml",
+    )
+    points = pd.DataFrame({"population.customers": [3333.0], "behaviour.word_of_mouth": [0.1]})
+    out = run_overrides(exp, points, 0, exp.arm_names[0])
+    assert out["population.customers"] == 3333 and isinstance(out["population.customers"], int)

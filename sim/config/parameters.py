@@ -297,7 +297,17 @@ _TABLE = [
         40.0,
         "hours per week per active partner",
         "owner time a business that takes part in partnerships spends keeping up each active one",
-        "assumption: an hour a week per partner (meeting, passing customers on)",
+        "assumption: an hour a week per partner (meeting, keeping each other informed)",
+    ),
+    _p(
+        "economy.referral_minutes",
+        2.0,
+        "float",
+        0.0,
+        60.0,
+        "minutes per customer referred",
+        "owner time it takes to send one customer to a partner (a word, an introduction)",
+        "assumption: a couple of minutes per customer referred",
     ),
     _p(
         "economy.walk_in",

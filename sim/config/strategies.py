@@ -10,7 +10,7 @@ from typing import Any
 
 BUILT_IN: dict[str, dict[str, Any]] = {
     "transactional": dict(
-        ad_budget=270.0,
+        ad_budget=250.0,
         community_time=0.0,
         personalisation=0.1,
         partner_referrals=0.0,
@@ -62,11 +62,12 @@ BUILT_IN: dict[str, dict[str, Any]] = {
 
 ``transactional`` and ``community`` are budget-matched: in the baseline town (2,000 customers)
 they plan the same weekly spend, ads plus the owner's hours at their value
-(:func:`sim.core.owner_time.planned_spend`: 287 and 277 a week), and differ only in how they
-allocate it: transactional on ads and price, community on the owner's time (community work,
-remembering regulars, partnerships). ``inconsistent`` is ``community`` with its engagement in
-bursts (the same hours on average); ``free_rider`` is ``community`` that never refers customers
-to its partners (it keeps its partnerships up at the same hours while they last)."""
+(:func:`sim.core.owner_time.planned_spend`: community 255, transactional 257 a week), and differ
+only in how they allocate it: transactional on ads and price, community on the owner's time
+(community work, remembering regulars, partnerships). ``inconsistent`` is ``community`` with its
+engagement in bursts (the same hours on average); ``free_rider`` is ``community`` that never
+refers customers to its partners (it keeps its partnerships up at the same hours while they
+last)."""
 
 BUILT_IN_DESCRIPTIONS = {
     "transactional": "paid ads and price; little personal service; no partnerships",

@@ -9,7 +9,8 @@ each week (stage 2) each open business's levers ask for hours:
 - personalisation: ``personalisation`` x ``personalisation_minutes`` / 60 per returning customer
   served, at last week's number of returning purchases (what the owner plans for);
 - partnerships: ``partner_hours`` per active partner (willingness above 0.5), for a business that
-  takes part in partnerships (whether or not it refers customers back).
+  takes part in partnerships (whether or not it refers customers back), and
+  ``referral_minutes`` / 60 per customer it referred last week.
 
 When they ask for more than ``owner_hours``, every lever is scaled down by the same share
 (:attr:`time_share`), so a business never uses more hours than it has; the hours used and their
@@ -53,6 +54,7 @@ def plan(model: Model, intensity: np.ndarray) -> None:
     community = community_time * intensity * hours
     personal = personalisation * float(eco["personalisation_minutes"]) / 60.0 * model.returning_purchases
     partners = float(eco["partner_hours"]) * active_partners(model)  # eligible: both seek partners
+    partners = partners + float(eco["referral_minutes"]) / 60.0 * model.referrals_sent
     asked = np.where(model.alive, community + personal + partners, 0.0)
     share = np.where(asked > hours, hours / np.maximum(asked, 1e-12), 1.0)
     model.time_share = share
@@ -78,9 +80,10 @@ def planned_spend(data: dict) -> dict[str, float]:
     in_category: dict[str, int] = {}
     for g in groups:
         in_category[g["category"]] = in_category.get(g["category"], 0) + g["count"]
-    seekers = {
-        g["category"]: True for g in groups if data["strategies"][g["strategy"]].get("seeks_partners", False)
-    }
+    seekers: dict[str, int] = {}  # businesses that seek partners, per category: the only possible partners
+    for g in groups:
+        if data["strategies"][g["strategy"]].get("seeks_partners", False):
+            seekers[g["category"]] = seekers.get(g["category"], 0) + g["count"]
     spend: dict[str, list[float]] = {}
     for g in groups:
         s = data["strategies"][g["strategy"]]
@@ -102,11 +105,13 @@ def planned_spend(data: dict) -> dict[str, float]:
                     and seekers.get(c)
                     and (c in mine or g["category"] in data["categories"][c].get("partners_with", []))
                 ]
-            partners = sum(in_category[c] for c in others)
+            partners = sum(seekers[c] for c in others)
+        referred = float(s.get("partner_referrals", 0.0)) * purchases * partners  # customers a week
         hours = (
             float(s.get("community_time", 0.0)) * float(eco["owner_hours"])
             + float(s.get("personalisation", 0.0)) * float(eco["personalisation_minutes"]) / 60.0 * purchases
             + float(eco["partner_hours"]) * partners
+            + float(eco["referral_minutes"]) / 60.0 * referred
         )
         hours = min(hours, float(eco["owner_hours"]))
         spend.setdefault(g["strategy"], []).extend(

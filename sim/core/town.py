@@ -172,6 +172,7 @@ def build_businesses(model: Model, data: dict[str, Any]) -> None:
     """First contacts made so far, business x channel code."""
     model.customers_won = np.zeros(0, dtype=np.int64)
     model.returning_purchases = np.zeros(0)
+    model.referrals_sent = np.zeros(0)
     """Purchases by returning customers last week, per business (what personalisation time is planned for)."""
     """Distinct customers who have bought, per business."""
     model.new_by_channel = np.zeros((0, len(CHANNELS) + 1), dtype=np.int64)
@@ -307,6 +308,7 @@ def add_businesses(model: Model, rows: list[dict[str, Any]]) -> None:
     model.contact_counts = np.vstack([model.contact_counts, np.zeros((k, len(CHANNELS) + 1), dtype=np.int64)])
     model.customers_won = np.concatenate([model.customers_won, np.zeros(k, dtype=np.int64)])
     model.returning_purchases = np.concatenate([model.returning_purchases, np.zeros(k)])
+    model.referrals_sent = np.concatenate([model.referrals_sent, np.zeros(k)])
     model.n_businesses = b_new
     set_partner_eligibility(model)
     for i in range(b_old, b_new):

@@ -140,14 +140,17 @@ def money_scale(params: dict[str, Any], base: Scenario | None = None) -> float:
 
 
 def scale_money(raw: dict[str, Any], f: float) -> None:
-    """Scale every per-business money amount by ``f``, in place.
+    """Scale every per-business amount that grows with the town by ``f``, in place.
 
     A smaller town is then a miniature of the scenario's: the same economics per customer.
     Revenue is proportional to the number of customers, so fixed costs, opening cash, credit
-    lines, ad budgets (whose reach is budget / (cost per reach x customers)), the value of owner
-    time spent on community work and a scheduled chain store's ads and reserves are scaled with
-    it; prices, probabilities and shares are not. Without this a 300-customer copy of a
-    2,000-customer scenario cannot pay its rent and every business closes within months.
+    lines, ad budgets (ads reach about budget / cost per reach people), the owner's week (its
+    hours and their value, so that an hour costs the same and community work, which meets a
+    number of people per hour, meets f times as many), the hours a partnership takes, and a
+    scheduled chain store's ads and reserves are scaled with it; prices, probabilities, shares and
+    the minutes per customer served or referred are not (the customers scale). Without this a
+    300-customer copy of a 2,000-customer scenario cannot pay its rent and every business closes
+    within months, or its owners meet a far larger share of it.
     """
     if f == 1.0:
         return
@@ -160,6 +163,8 @@ def scale_money(raw: dict[str, Any], f: float) -> None:
     for strat in raw["strategies"].values():
         strat["ad_budget"] *= f
     raw["economy"]["owner_week_value"] *= f
+    raw["economy"]["owner_hours"] *= f  # the same value per hour; community work meets f times the people
+    raw["economy"]["partner_hours"] *= f
     for shock in raw["shocks"]:
         if shock["kind"] == "chain_store":
             shock["ad_budget"] *= f

@@ -149,8 +149,8 @@ def run_overrides(exp: Experiment, points: pd.DataFrame, point: int, arm: str) -
     row = points.iloc[point]
     out = exp.arm_overrides(arm)
     for f in exp.factors:
-        v = row[f.key]
-        out[f.key] = v.item() if hasattr(v, "item") else v
+        v = row[f.key]  # a row of mixed parameters comes as floats: cast back (customers=3333, not 3333.0)
+        out[f.key] = f.cast(v.item() if hasattr(v, "item") else v)
     return out
 
 

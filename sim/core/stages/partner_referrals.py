@@ -97,4 +97,5 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> np.ndarray:
     ratio = np.minimum(1.0, their_rate / np.maximum(own_rate, 1e-12))
     model.partner_willingness[judged] += lr * (ratio[judged] - model.partner_willingness[judged])
     model.referrals_given += given
+    model.referrals_sent = given.sum(axis=1)  # what next week's referral time is planned for
     return given
