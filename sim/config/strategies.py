@@ -67,7 +67,7 @@ only in how they allocate it: transactional on ads and price, community on the o
 (community work, remembering regulars, partnerships). ``inconsistent`` is ``community`` with its
 engagement in bursts (the same hours on average); ``free_rider`` is ``community`` that never
 refers customers to its partners (it keeps its partnerships up at the same hours while they
-last)."""
+last, and spends no minutes on referrals: it plans 255 a week against community's 264)."""
 
 BUILT_IN_DESCRIPTIONS = {
     "transactional": "paid ads and price; little personal service; no partnerships",

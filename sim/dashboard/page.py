@@ -201,7 +201,7 @@ if solara is not None:
                 solara.Text(
                     f"Money is scaled to the town: {ws.model.n_customers:,} of the scenario's "
                     f"{scenario_customers:,} "
-                    f"customers, so costs, cash and ad budgets are x{ws.money_scale:.2f} "
+                    f"customers, so costs, cash, ad budgets and the owner's hours are x{ws.money_scale:.2f} "
                     "(the same economics per customer). Sliders show the scenario's values.",
                     classes=["commsim-scale-note"],
                     style={"font-size": "0.8rem", "color": "#555"},
