@@ -162,6 +162,15 @@ BAD_TOML = {
         '[[shocks]]\nkind = "viral_bad_review"\nstart = 3\nbusiness = "nobody"',
         "shocks.0.business: no business 'nobody'",
     ),
+    "name_path.toml": ('[run]\nname = "../up"', "run.name: '../up' contains '..': a name is not a path"),
+    "arm.toml": (
+        '[[businesses]]\ncategory = "cafe"\n[[arms]]\nname = "a"\nset = {"businesses.0.strategy" = "nope"}',
+        "arms.0.set: businesses.0.strategy: unknown strategy 'nope'",
+    ),
+    "edge_column.toml": (
+        '[network]\nkind = "edge_list"\npath = "typo.csv"',
+        "typo.csv: unknown column 'strenght' (did you mean 'strength'?)",
+    ),
 }
 
 
@@ -169,6 +178,7 @@ BAD_TOML = {
 def test_bad_scenarios_give_one_line_exit_2_and_write_nothing(name, tmp_path):
     text, expected = BAD_TOML[name]
     (tmp_path / "bad.csv").write_text("source,target\n1,2\n3\n")
+    (tmp_path / "typo.csv").write_text("source,target,strenght\n1,2,0.5\n")
     path = tmp_path / name
     path.write_text(text)
     out = tmp_path / "results"
@@ -189,6 +199,10 @@ def test_bad_scenarios_give_one_line_exit_2_and_write_nothing(name, tmp_path):
         (["--set", "population.customers=-1"], "population.customers: -1 is below"),
         (["--set", "nonsense"], "expected KEY=VALUE"),
         (["--set", "population.nope=1"], "population.nope: unknown key"),
+        (["--set", "run.name.x=1"], "run.name.x: run.name is a string, not a table"),
+        (["--set", "businesses.0.count.x=1"], "businesses.0.count.x: businesses.0.count is a whole number"),
+        (["--set", "businesses.99.count=1"], "businesses.99.count: no entry 99 in businesses"),
+        (["--set", "run.name=../x"], "run.name: '../x' contains '..'"),
         (["--steps", "0"], "run.steps: 0 is below"),
         (["--replications", "zero"], "invalid int value"),
     ],

@@ -90,12 +90,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an internal failure: one line, exit 1 (COMMSIM_DEBUG=1 for the traceback)
         if os.environ.get("COMMSIM_DEBUG"):
             raise
+        if _caused_by_ctrl_c(exc):  # e.g. click's Abort: Ctrl-C, not a failure
+            print(f"commsim {args.command}: interrupted", file=sys.stderr)
+            return 130
         print(
             f"commsim {args.command}: internal error: {type(exc).__name__}: {exc} "
             f"(rerun with COMMSIM_DEBUG=1 for the traceback, and please report it)",
             file=sys.stderr,
         )
         return 1
+
+
+def _caused_by_ctrl_c(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling a KeyboardInterrupt (a library's own "aborted")."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 if __name__ == "__main__":  # pragma: no cover

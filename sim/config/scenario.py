@@ -16,10 +16,12 @@ import hashlib
 import json
 import os
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.config.memory_estimate import memory_estimate_gb
 from sim.config.parameters import (
     BUILT_IN_CATEGORIES,
     LIST_TABLES,
@@ -34,11 +36,12 @@ from sim.config.parameters import (
 from sim.config.strategies import BUILT_IN
 
 TOP_LEVEL = SCALAR_TABLES + NAMED_TABLES + LIST_TABLES
-BYTES_PER_CUSTOMER_BUSINESS = 18
-"""Memory per customer and business pair (trust, score, contact and purchase weeks, 14 bytes) and
-the week's temporaries."""
-BYTES_PER_TIE = 24
-"""Memory per tie while the network is built (both directions, indices and weights)."""
+
+
+NAME_MAX = 100
+"""Longest ``run.name`` (and experiment ``name``), in characters."""
+EDGE_LIST_COLUMNS = ("source", "target", "strength")
+"""Columns of an edge-list CSV, in order (``strength`` optional)."""
 
 
 SHOCK_DEFAULTS = {"chain_store": {"duration": 0}, "viral_bad_review": {"duration": 1}}
@@ -138,28 +141,60 @@ def parse_set(items: list[str], source: str = "--set") -> list[tuple[str, Any]]:
 
 
 def set_dotted(raw: dict[str, Any], key: str, value: Any, source: str) -> None:
-    """Set ``raw[a][b]...`` from a dotted key; list tables take an index (``shocks.0.depth``)."""
+    """Set ``raw[a][b]...`` from a dotted key; list tables take an index (``shocks.0.depth``).
+
+    A misuse (an empty key or part, an unknown table, a bad or missing entry number, a key below
+    a value) is a one-line :class:`ScenarioError` naming ``source`` and the key.
+    """
     parts = key.split(".")
     if len(parts) == 1 and key in TOP_LEVEL and isinstance(value, dict | list):
         raw[key] = value  # a whole table, from Python
         return
-    if len(parts) < 2 or parts[0] not in TOP_LEVEL:
-        raise ScenarioError(f"{source}: --set {key}: unknown key (tables: {', '.join(TOP_LEVEL)})")
+    bad = f"{source}: {key if key.strip() else repr(key)}:"
+    if not all(part.strip() for part in parts):
+        empty = "empty key" if not key.strip() else "empty part in the key"
+        raise ScenarioError(f"{bad} {empty}; give a dotted key, e.g. population.customers")
+    if parts[0] not in TOP_LEVEL:
+        raise ScenarioError(f"{bad} unknown table {parts[0]!r}{_closest(parts[0], list(TOP_LEVEL))}")
+    for n in range(2, len(parts)):  # a key below a field that is a value (run.name.x)
+        if (p := param_for(parts[:n])) is not None and p.kind != "table":
+            field_key, kind = ".".join(parts[:n]), KIND_WORDS.get(p.kind, "a value")
+            example = "[...]" if p.kind == "list" else json.dumps(p.default)
+            raise ScenarioError(
+                f"{bad} {field_key} is {kind}, not a table: set it whole, e.g. {field_key}={example}"
+            )
     node: Any = raw
-    for i, part in enumerate(parts[:-1]):
-        if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
-                raise ScenarioError(
-                    f"{source}: {key}: no entry {part} in [[{parts[0]}]] (it has {len(node)})"
-                )
-            node = node[int(part)]
+    for i, part in enumerate(parts):
+        here = ".".join(parts[:i])
+        if not isinstance(node, dict | list):
+            raise ScenarioError(f"{bad} {here} is {node!r}, not a table: it has no {part!r}")
+        if i == len(parts) - 1 and isinstance(node, dict) and i > 0:
+            node[part] = value
+        elif i == len(parts) - 1:
+            first = next(iter(table_params(parts[0])))
+            entry = "NAME" if parts[0] in NAMED_TABLES else (part if part.isdigit() else "0")
+            example = f"{parts[0]}.{first}" if parts[0] in SCALAR_TABLES else f"{parts[0]}.{entry}.{first}"
+            raise ScenarioError(f"{bad} give a field of the {'entry' if i else 'table'}, e.g. {example}")
+        elif isinstance(node, list):
+            node = node[_entry_number(node, part, here, bad)]
         else:
-            default: Any = [] if (i == 0 and part in LIST_TABLES) else {}
-            node = node.setdefault(part, default)
-    last = parts[-1]
-    if isinstance(node, list):
-        raise ScenarioError(f"{source}: {key}: give an entry number and a field, e.g. {parts[0]}.0.{last}")
-    node[last] = value
+            node = node.setdefault(part, [] if (i == 0 and part in LIST_TABLES) else {})
+
+
+KIND_WORDS = {"int": "a whole number", "float": "a number", "bool": "true or false", "str": "a string"}
+KIND_WORDS |= {"choice": "one of a list of choices", "list": "a list"}
+
+
+def _entry_number(entries: list, part: str, here: str, bad: str) -> int:
+    """``part`` as an index into ``entries`` (the list at ``here``), or a one-line error."""
+    count = f"it has {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+    if part.startswith("-") and part[1:].isdigit():
+        raise ScenarioError(f"{bad} entry {part} of {here}: entries are numbered from 0 ({count})")
+    if not (part.isascii() and part.isdigit()):
+        raise ScenarioError(f"{bad} expected an entry number after {here}, got {part!r} ({count})")
+    if int(part) >= len(entries):
+        raise ScenarioError(f"{bad} no entry {part} in {here} ({count}, numbered from 0)")
+    return int(part)
 
 
 def _check_value(p: Param, value: Any, where: str) -> Any:
@@ -227,6 +262,32 @@ def _closest(key: str, known: list[str]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else f" (known: {', '.join(sorted(known))})"
 
 
+def check_name(name: Any, where: str, hint: str = "") -> str:
+    r"""``name`` if it is a name (of a scenario or an experiment), not a path; else a one-line error.
+
+    Results are written to ``results/<name>-<time>``, so a name may not hold a path separator
+    (``/`` or ``\``), ``..``, NUL or another control character, may not be empty or blank and has
+    at most :data:`NAME_MAX` characters. ``where`` is ``"FILE: FIELD"``; ``hint`` ends the message.
+    """
+    if not isinstance(name, str):
+        raise ScenarioError(f"{where}: expected a string, got {name!r}{hint}")
+    shown = repr(name if len(name) <= 40 else name[:37] + "...")
+    problem = ""
+    if not name.strip():
+        problem = "empty; give a short name, e.g. 'baseline'"
+    elif len(name) > NAME_MAX:
+        problem = f"{shown} has {len(name)} characters, more than {NAME_MAX}: give a shorter name"
+    elif ".." in name:
+        problem = f"{shown} contains '..': a name is not a path (choose the folder with --out)"
+    elif bad := next((c for c in name if c in "/\\"), None):
+        problem = f"{shown} contains {bad!r}: a name is not a path (choose the folder with --out)"
+    elif bad := next((c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None):
+        problem = f"{shown} contains the control character {bad!r}"
+    if problem:
+        raise ScenarioError(f"{where}: {problem}{hint}")
+    return name
+
+
 def resolve(raw: dict[str, Any], source: str = "<inline>") -> dict[str, Any]:
     """Validate a raw scenario dict and return it with every default filled in."""
     if not isinstance(raw, dict):
@@ -237,6 +298,7 @@ def resolve(raw: dict[str, Any], source: str = "<inline>") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for table in SCALAR_TABLES:
         out[table] = _fill(raw.get(table, {}), table_params(table), table, source)
+    check_name(out["run"]["name"], f"{source}: run.name")
 
     # Categories: built-ins, overridden or added to by the file.
     cat_params = table_params("categories")
@@ -370,7 +432,24 @@ def resolve(raw: dict[str, Any], source: str = "<inline>") -> dict[str, Any]:
             f"{source}: businesses: the town has no businesses; add a [[businesses]] group with count >= 1"
         )
     check_memory(out, source)
+    for i, arm in enumerate(arms):  # each arm as run will build it (arms() below), checked now
+        _arm_variant(out, i, arm, source)
     return out
+
+
+def _arm_variant(data: dict[str, Any], i: int, arm: dict[str, Any], source: str) -> dict[str, Any]:
+    """The resolved scenario of arm ``i``: ``data`` with the arm's ``set`` applied, or an error."""
+    where = f"{source}: arms.{i}.set"
+    raw = copy.deepcopy(data)
+    raw["arms"] = []
+    for key, value in arm["set"].items():
+        set_dotted(raw, key, value, where)
+    try:
+        return resolve(raw, source)
+    except ScenarioError as exc:
+        detail = str(exc)
+        detail = detail[len(source) + 2 :] if detail.startswith(f"{source}: ") else detail
+        raise ScenarioError(f"{where}: {detail}") from None
 
 
 def _complete_strategy(vals: dict[str, Any]) -> dict[str, Any]:
@@ -402,18 +481,23 @@ def _check_network(data: dict[str, Any], source: str) -> None:
     if not p.is_file():
         raise ScenarioError(f"{source}: network.path: no such file {path}")
     nodes: set[str] = set()
+    where = f"{source}: network.path: {path}"
     try:
-        with p.open(newline="") as fh:
+        with p.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(row for row in fh if not row.startswith("#"))
             header = next(reader, None)
-            if header is None or [h.strip() for h in header[:2]] != ["source", "target"]:
-                raise ScenarioError(
-                    f"{source}: network.path: {path}: the first line must be 'source,target[,strength]'"
-                )
-            has_strength = len(header) > 2 and header[2].strip() == "strength"
+            if header is None:
+                raise ScenarioError(f"{where}: empty file; the first line must be 'source,target[,strength]'")
+            columns = edge_list_columns(header, where)
+            has_strength = len(columns) > 2
             for n, row in enumerate(reader, start=2):
                 if len(row) < 2 or not row[0].strip() or not row[1].strip():
                     raise ScenarioError(f"{source}: network.path: {path}: line {n}: expected source,target")
+                if len(row) > len(columns) and any(v.strip() for v in row[len(columns) :]):
+                    raise ScenarioError(
+                        f"{where}: line {n}: {len(row)} values but the first line names "
+                        f"{len(columns)} columns ({','.join(columns)})"
+                    )
                 if has_strength:
                     try:
                         s = float(row[2])
@@ -437,16 +521,26 @@ def _check_network(data: dict[str, Any], source: str) -> None:
     net["path"] = str(p)
 
 
-def memory_estimate_gb(data: dict[str, Any]) -> float:
-    """Estimated peak memory of a run, in GB, from its population, businesses and network."""
-    n = data["population"]["customers"]
-    n_biz = sum(b["count"] for b in data["businesses"]) + sum(
-        1 for s in data["shocks"] if s["kind"] == "chain_store"
-    )
-    degree = 0 if data["network"]["kind"] == "complete" else data["network"]["degree"]
-    cats = len(data["categories"])
-    total = n * max(n_biz, 1) * BYTES_PER_CUSTOMER_BUSINESS + n * degree * BYTES_PER_TIE + n * cats * 12
-    return total / 1e9 + 0.2
+def edge_list_columns(header: list[str], where: str) -> list[str]:
+    """The columns of an edge list's first line (``source,target[,strength]``), or a one-line error.
+
+    An unknown column is named with the closest known one (a misspelt ``strength`` would
+    otherwise be ignored and every tie read as strong). ``where`` names the file.
+    """
+    columns = [h.strip() for h in header]
+    for col in columns:
+        if not col:
+            raise ScenarioError(
+                f"{where}: an empty column name in the first line {','.join(columns)!r} "
+                f"(expected 'source,target[,strength]')"
+            )
+        if col not in EDGE_LIST_COLUMNS:
+            raise ScenarioError(f"{where}: unknown column {col!r}{_closest(col, list(EDGE_LIST_COLUMNS))}")
+    if columns != list(EDGE_LIST_COLUMNS[: len(columns)]) or len(columns) < 2:
+        raise ScenarioError(
+            f"{where}: the first line must be 'source,target[,strength]', got {','.join(columns)!r}"
+        )
+    return columns
 
 
 def available_memory_gb() -> float:
@@ -475,17 +569,9 @@ def arms(scenario: Scenario) -> list[tuple[str, Scenario]]:
     if not declared:
         return [("base", scenario)]
     out = []
-    for arm in declared:
-        raw = copy.deepcopy(scenario.data)
-        raw["arms"] = []
-        for key, value in arm["set"].items():
-            set_dotted(raw, key, value, f"{scenario.source}: arms.{arm['name']}")
-        out.append(
-            (
-                arm["name"],
-                Scenario(resolve(raw, scenario.source), scenario.source, scenario.overrides),
-            )
-        )
+    for i, arm in enumerate(declared):
+        data = _arm_variant(scenario.data, i, arm, scenario.source)
+        out.append((arm["name"], Scenario(data, scenario.source, scenario.overrides)))
     return out
 
 

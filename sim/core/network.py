@@ -18,6 +18,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from sim.config.scenario import edge_list_columns
+
 
 @dataclass
 class SocialNetwork:
@@ -189,14 +191,14 @@ def _block_pairs(n, hood, blocks, degree, within, rng):
 def read_edge_list(path: str, n: int):
     """Read ``source,target[,strength]`` (labels mapped to customers in order of appearance).
 
-    Strength 1 (the default) is a strong tie; below 1 a weak tie with that weight.
+    Strength 1 (the default) is a strong tie; below 1 a weak tie with that weight. A first line
+    with an unknown column raises ``ScenarioError`` (a ``ValueError``) naming it and the file.
     """
     index: dict[str, int] = {}
     src, dst, strength = [], [], []
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(row for row in fh if not row.startswith("#"))
-        header = [h.strip() for h in next(reader)]
-        has_strength = len(header) > 2 and header[2] == "strength"
+        has_strength = len(edge_list_columns(next(reader, []), str(path))) > 2
         for row in reader:
             a, b = row[0].strip(), row[1].strip()
             src.append(index.setdefault(a, len(index)))

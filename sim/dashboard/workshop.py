@@ -309,13 +309,28 @@ class Workshop(mesa.Model):
             return Results(ts, strat, summary_table(strat), self.saved_scenario(), [self.model_seed])
 
     def save(self, root: str | os.PathLike | None = None) -> Path:
-        """Write a results folder as ``commsim run`` does; returns its path."""
+        """Write a results folder as ``commsim run`` does; returns its path.
+
+        Raises:
+            ValueError: one line for the page: nothing to save yet, a saved scenario the
+                validator refuses (its name checked as ``commsim run`` checks ``run.name``), or a
+                folder that cannot be written (``root``, else ``$COMMSIM_DASHBOARD_RESULTS``,
+                else ``results``).
+        """
+        from sim.config.scenario import ScenarioError
         from sim.outputs.results_folder import write_results
 
-        results = self.results()
-        root = root or os.environ.get(ENV_RESULTS) or "results"
-        out = new_results_dir(results.scenario.name, None, root)
-        return write_results(results, out, self.started).resolve()
+        try:
+            results = self.results()
+        except ScenarioError as exc:
+            raise ValueError(f"cannot save the run: {exc}") from None
+        root = Path(root or os.environ.get(ENV_RESULTS) or "results")
+        try:
+            out = new_results_dir(results.scenario.name, None, root)
+            return write_results(results, out, self.started).resolve()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ValueError(f"cannot save the run under {root}: {reason}") from None
 
 
 def focus_comparison(ws: Workshop) -> dict[str, Any]:

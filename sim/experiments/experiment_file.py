@@ -50,6 +50,7 @@ from sim.config.parameters import PARAMETERS, Param, param_for
 from sim.config.scenario import (
     Scenario,
     ScenarioError,
+    check_name,
     read_toml,
     resolve,
     scenario_from_dict,
@@ -260,9 +261,11 @@ def experiment_from_dict(raw: dict[str, Any], source: str = "<inline>", text: st
     except ScenarioError as exc:
         raise ScenarioError(f"{src}: {exc}" if not str(exc).startswith(src) else str(exc)) from None
 
-    name = raw.get("name", Path(source).stem if source != "<inline>" else "sweep")
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ScenarioError(f"{src}: name: expected a short name without '/'")
+    if "name" in raw:
+        name = check_name(raw["name"], f"{src}: name")
+    else:
+        name = Path(source).stem if source != "<inline>" else "sweep"
+        check_name(name, f"{src}: name", ' (taken from the file name; give name = "..." in the file)')
     reps = raw.get("replications", base.data["run"]["replications"])
     reps = _positive_int(reps, f"{src}: replications")
     seed = raw.get("seed", base.data["run"]["seed"])

@@ -9,7 +9,8 @@ Order of work, so that bad input fails fast and nothing is started half-way:
    start fills a cache under the user's cache folder from the npm registry; later starts need no
    network at all (``--prepare`` only does this step);
 4. Solara is configured (local asset cache, no telemetry, no CDN) and started in production
-   mode, without its version check, on the address printed.
+   mode, without its version check, on the address printed;
+5. Ctrl-C stops it: one line, exit status 0.
 """
 
 from __future__ import annotations
@@ -125,9 +126,13 @@ def main(args: argparse.Namespace) -> int:
 
 
 def serve(host: str, port: int) -> int:
-    """Run Solara's server in this process (production mode, no browser, no version check)."""
+    """Run Solara's server in this process (production mode, no browser, no version check).
+
+    Returns 0 when stopped with Ctrl-C (click's ``Abort``), printing one line.
+    """
     import warnings
 
+    from click.exceptions import Abort
     from solara.__main__ import run as solara_run
 
     # Solara warns that its session cookie falls back to SameSite=Lax over plain http: expected
@@ -148,6 +153,12 @@ def serve(host: str, port: int) -> int:
     ]
     try:
         solara_run.main(args=argv, prog_name="commsim dashboard", standalone_mode=False)
+    except (KeyboardInterrupt, Abort):  # Ctrl-C: click turns it into Abort outside standalone mode
+        pass
     except SystemExit as exc:  # click may still exit on its own errors
-        return int(exc.code or 0)
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(f"commsim dashboard: {exc.code}", file=sys.stderr)
+        return 1
+    print("commsim dashboard: stopped", flush=True)
     return 0
