@@ -10,6 +10,11 @@ parent only holds the runs in flight, an interrupted sweep loses at most those, 
 runs only the missing ones. A run that raises is written as ``failures/run-NNNNNN.json``
 (gathered into ``failures.csv``) and the sweep goes on.
 
+The folder belongs to one command at a time: it is claimed (created, or opened, and locked) before
+anything is written and held until the sweep ends (:func:`sim.outputs.storage.claim_results_dir`),
+so two sweeps, or two ``--resume``, never write into one folder. A sweep killed while setting its
+folder up (before any run finished) can be resumed or started afresh there.
+
 Results folder layout::
 
     manifest.json       experiment as resolved, its file hash, seeds, versions, times, status
@@ -26,6 +31,8 @@ import concurrent.futures as cf
 import json
 import multiprocessing as mp
 import os
+import re
+import shutil
 import signal
 import sys
 import time
@@ -42,7 +49,7 @@ from sim.config.errors import UsageError
 from sim.experiments.designs import design_points, run_overrides, run_table
 from sim.experiments.experiment import Experiment
 from sim.experiments.experiment_file import load_experiment
-from sim.experiments.worker import execute_run
+from sim.experiments.worker import execute_run, exit_with_parent
 from sim.outputs import storage
 
 IN_FLIGHT_PER_WORKER = 2
@@ -51,6 +58,10 @@ SCHEDULER_TIMEOUT = 8.0
 """Seconds to wait for a Dask scheduler before giving up with a one-line error."""
 EXIT_SOME_FAILED = 3
 """Exit status when the sweep finished but some runs raised (see failures.csv)."""
+SETUP_FILES = ("manifest.json", "experiment.toml", "design.csv", "runs.csv", "design_unit.csv")
+"""The files a sweep writes before its first run (the manifest first and last)."""
+SETTING_UP = "setting up"
+"""The manifest's status while the other fixed files are being written."""
 
 
 def part_path(folder: Path, run: int) -> Path:
@@ -75,6 +86,8 @@ class Plan:
     points: pd.DataFrame
     runs: pd.DataFrame
     folder: Path
+    claim: storage.FolderClaim | None = None
+    """The folder's lock, held until the sweep ends (None: not claimed, e.g. in benchmarks)."""
 
     def task(self, run: int) -> dict[str, Any]:
         """The plain-data task of one run."""
@@ -113,44 +126,139 @@ def done_runs(folder: Path) -> set[int]:
     return {int(p.stem.split("-")[1]) for p in runs_dir.glob("run-*.parquet")}
 
 
+_PART_FILE = re.compile(r"^\..+\.\d+\.part$")
+
+
+def _is_part(path: Path) -> bool:
+    """A half-written file (``.NAME.PID.part``) of :func:`sim.outputs.storage.atomic_write`."""
+    return bool(_PART_FILE.match(path.name)) and path.is_file() and not path.is_symlink()
+
+
+def unfinished_setup(folder: Path) -> bool:
+    """Whether ``folder`` holds only what a sweep writes before any run finishes (or nothing).
+
+    Such a folder is left by a sweep stopped (killed) while it was being set up or before its
+    first run ended: nothing in it is a result, so a sweep may start there afresh. The manifest is
+    the first file a sweep writes, so any other file without a sweep's manifest is not ours.
+    """
+    entries = list(folder.iterdir())
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return all(_is_part(e) for e in entries)
+    try:
+        if json.loads(manifest.read_text(encoding="utf-8")).get("kind") != "sweep":
+            return False
+    except (OSError, ValueError, AttributeError):
+        return False
+    for entry in entries:
+        if _is_part(entry) or (entry.name in SETUP_FILES and entry.is_file() and not entry.is_symlink()):
+            continue
+        if entry.name in ("runs", "failures") and entry.is_dir() and not entry.is_symlink():
+            if all(_is_part(f) for f in entry.iterdir()):
+                continue
+        return False
+    return True
+
+
+def _clear_setup(folder: Path) -> None:
+    """Remove an unfinished setup (see :func:`unfinished_setup`) before starting afresh."""
+    for entry in folder.iterdir():
+        if entry.name in ("runs", "failures") and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        elif _is_part(entry) or entry.name in SETUP_FILES:
+            entry.unlink(missing_ok=True)
+
+
+def _check_folder(folder: Path, exp: Experiment, experiment_path: str | os.PathLike, resume: bool) -> bool:
+    """Accept the (locked) folder for this sweep; True when the sweep starts afresh there.
+
+    A fresh sweep needs an empty folder or one with no finished run (see :func:`unfinished_setup`);
+    ``--resume`` needs the same experiment's manifest, or no manifest and no finished run.
+    """
+    manifest = folder / "manifest.json"
+    if not resume or not manifest.is_file():
+        if unfinished_setup(folder):
+            return True
+        if not resume:
+            raise storage.not_empty_error(folder)
+        raise UsageError(f"{folder}: no sweep to resume here (no manifest.json)")
+    try:
+        old = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{manifest}: cannot be read: {exc}") from None
+    if old.get("kind") != "sweep":
+        raise UsageError(f"{folder}: not a sweep folder (manifest kind {old.get('kind')!r})")
+    if old.get("experiment_sha256") != exp.sha256:
+        raise UsageError(
+            f"{experiment_path}: the experiment (or its base scenario) has changed since "
+            f"{folder} was started (SHA-256 differs); resume only with the same file, "
+            f"or start a new --out"
+        )
+    return old.get("status") == SETTING_UP  # stopped while writing its fixed files: write them again
+
+
 def plan(
     experiment_path: str | os.PathLike,
     out: str | os.PathLike | None,
     resume: bool,
     root: str | os.PathLike = "results",
 ) -> Plan:
-    """Validate the experiment and the folder; create or check the folder's fixed files.
+    """Validate the experiment, claim the folder, and create or check the folder's fixed files.
 
-    Raises ScenarioError or UsageError (exit status 2) before anything is written.
+    Raises ScenarioError or UsageError (exit status 2) before anything is written. The plan
+    holds the folder's lock (``Plan.claim``): release it when the sweep ends.
     """
     exp = load_experiment(experiment_path)
     points, unit = design_points(exp)
     runs = run_table(exp, points)
-    if resume:
-        if not out:
-            raise UsageError("--resume needs --out DIR: the folder of the sweep to complete")
-        folder = Path(out)
-        manifest = folder / "manifest.json"
-        if not manifest.is_file():
-            raise UsageError(f"{folder}: no sweep to resume here (no manifest.json)")
-        try:
-            old = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise UsageError(f"{manifest}: cannot be read: {exc}") from None
-        if old.get("kind") != "sweep":
-            raise UsageError(f"{folder}: not a sweep folder (manifest kind {old.get('kind')!r})")
-        if old.get("experiment_sha256") != exp.sha256:
-            raise UsageError(
-                f"{experiment_path}: the experiment (or its base scenario) has changed since "
-                f"{folder} was started (SHA-256 differs); resume only with the same file, "
-                f"or start a new --out"
-            )
-        return Plan(exp, points, runs, folder)
+    if resume and not out:
+        raise UsageError("--resume needs --out DIR: the folder of the sweep to complete")
+    fresh: list[bool] = []
     try:
-        folder = storage.new_results_dir(exp.name, out, root)
+        claim = storage.claim_results_dir(
+            exp.name,
+            out,
+            root,
+            create=not resume,
+            accept=lambda folder: fresh.append(_check_folder(folder, exp, experiment_path, resume)),
+        )
     except storage.ResultsExistError as exc:
         raise UsageError(f"{exc}; use --resume to complete an interrupted sweep") from None
-    folder.mkdir(parents=True, exist_ok=True)
+    except storage.MissingFolderError:
+        raise UsageError(f"{out}: no sweep to resume here (no such folder)") from None
+    folder = claim.path
+    if not fresh[0]:
+        return Plan(exp, points, runs, folder, claim)
+    try:
+        _clear_setup(folder)
+        _write_setup(folder, exp, experiment_path, points, runs, unit)
+    except BaseException:
+        _clear_setup(folder)
+        claim.release()
+        raise
+    return Plan(exp, points, runs, folder, claim)
+
+
+def _write_setup(folder: Path, exp: Experiment, path: str | os.PathLike, points, runs, unit) -> None:
+    """Write the sweep's fixed files: the manifest first (marking the folder as a sweep's) and last."""
+    manifest = {
+        "kind": "sweep",
+        "experiment": exp.resolved(),
+        "experiment_sha256": exp.sha256,
+        "experiment_file": str(Path(path).resolve()),
+        "runs": len(runs),
+        "points": len(points),
+        "arms": exp.arm_names,
+        "replications": exp.replications,
+        "seed_rule": "numpy.random.SeedSequence(seed, spawn_key=(point, replication)); every arm of "
+        "a replication shares its seed (common random numbers: a paired comparison)",
+        "paired": exp.compare.label,
+        "started": storage.utc_now(),
+        "finished": None,
+        "status": SETTING_UP,
+        **storage.provenance(),
+    }
+    storage.write_json(folder / "manifest.json", manifest)
     storage.write_text(folder / "experiment.toml", exp.text)
     storage.write_csv(folder / "design.csv", points)
     storage.write_csv(folder / "runs.csv", runs)
@@ -158,26 +266,8 @@ def plan(
         storage.write_csv(
             folder / "design_unit.csv", pd.DataFrame(unit, columns=[f.key for f in exp.factors])
         )
-    manifest = {
-        "kind": "sweep",
-        "experiment": exp.resolved(),
-        "experiment_sha256": exp.sha256,
-        "experiment_file": str(Path(experiment_path).resolve()),
-        "runs": len(runs),
-        "points": len(points),
-        "arms": exp.arm_names,
-        "replications": exp.replications,
-        "seed_rule": "numpy.random.SeedSequence(seed, spawn_key=(point, replication)); "
-        "every arm of "
-        "a replication shares its seed (common random numbers: a paired comparison)",
-        "paired": exp.compare.label,
-        "started": storage.utc_now(),
-        "finished": None,
-        "status": "running",
-        **storage.provenance(),
-    }
+    manifest["status"] = "running"
     storage.write_json(folder / "manifest.json", manifest)
-    return plan_from(exp, points, runs, folder)
 
 
 def plan_from(exp: Experiment, points: pd.DataFrame, runs: pd.DataFrame, folder: Path) -> Plan:
@@ -189,9 +279,10 @@ def plan_from(exp: Experiment, points: pd.DataFrame, runs: pd.DataFrame, folder:
 # Execution
 
 
-def _worker_init() -> None:
-    """Workers ignore Ctrl-C: the parent decides how to stop."""
+def _worker_init(parent: int | None) -> None:
+    """Workers ignore Ctrl-C (the parent decides how to stop) and end when the parent dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(parent)
 
 
 class ProcessBackend:
@@ -224,7 +315,11 @@ class ProcessBackend:
             )  # import the model once, fork workers
         else:  # pragma: no cover
             ctx = mp.get_context("spawn")
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+        # Forked workers are this process's children; others (forkserver) watch their own parent.
+        parent = os.getpid() if ctx.get_start_method() == "fork" else None
+        self.pool = cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(parent,)
+        )
         self.description = f"{workers} local worker process(es)"
 
     def submit(self, task: dict[str, Any]) -> cf.Future:
@@ -351,6 +446,10 @@ class Outcome:
     failed: int
     interrupted: bool
     seconds: float
+    done: int = 0
+    """Runs stored in the folder (from any attempt), once the sweep has ended."""
+    failures: int = 0
+    """Failed runs without a stored result (failures.csv), once the sweep has ended."""
 
 
 def execute(
@@ -519,17 +618,26 @@ def run_sweep(
             raise
     else:
         p = plan(experiment_path, out, resume, root)
-        backend = make_backend(scheduler, workers)
-    missing = p.missing()
-    progress = None if quiet else _progress(len(p.runs), len(p.runs) - len(missing))
-    outcome = execute(p, backend, progress, stop_after)
-    failures = gather_failures(p.folder)
-    finish_manifest(p.folder, outcome, backend.description, len(failures))
-    if analyse and not outcome.interrupted and len(done_runs(p.folder)) > 0:
-        from sim.experiments.analysis import analyse_folder
+        try:
+            backend = make_backend(scheduler, workers)
+        except BaseException:
+            p.claim.release()
+            raise
+    try:
+        missing = p.missing()
+        progress = None if quiet else _progress(len(p.runs), len(p.runs) - len(missing))
+        outcome = execute(p, backend, progress, stop_after)
+        failures = gather_failures(p.folder)
+        finish_manifest(p.folder, outcome, backend.description, len(failures))
+        outcome.done, outcome.failures = len(done_runs(p.folder)), len(failures)
+        if analyse and not outcome.interrupted and outcome.done > 0:
+            from sim.experiments.analysis import analyse_folder
 
-        analyse_folder(p.folder)
+            analyse_folder(p.folder)
+    finally:
+        if p.claim is not None:
+            p.claim.release()  # the folder is free for another command (e.g. --resume)
     return outcome
 
 
-__all__ = ["EXIT_SOME_FAILED", "Outcome", "execute_run", "plan", "run_sweep"]
+__all__ = ["EXIT_SOME_FAILED", "Outcome", "execute_run", "plan", "run_sweep", "unfinished_setup"]

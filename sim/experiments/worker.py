@@ -9,6 +9,9 @@ machine; planning the runs and storing their results stay with :mod:`sim.experim
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 import time
 import traceback
 from typing import Any
@@ -17,6 +20,45 @@ import numpy as np
 import pandas as pd
 
 from sim.runs.runner import MEAN_COLUMNS, SUM_COLUMNS
+
+PR_SET_PDEATHSIG = 1
+"""Linux prctl option: the signal this process gets when its parent dies."""
+PARENT_POLL_SECONDS = 1.0
+"""Where prctl is missing: how often a worker checks that its parent is alive."""
+
+# ---------------------------------------------------------------------------------------------
+# A local worker process's life
+
+
+def exit_with_parent(parent: int | None = None) -> None:
+    """Make this (local worker) process end when its parent dies, even by SIGKILL.
+
+    On Linux the kernel sends SIGTERM when the parent dies (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere a daemon thread checks ``os.getppid()`` every second and ends the process when it
+    changes. ``parent`` is the parent's process id as the parent saw it (None: the current
+    parent): if it died before this call, the process ends at once.
+    """
+    parent = os.getppid() if parent is None else parent
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            ok = libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            ok = False
+        if ok:
+            if os.getppid() != parent:  # the parent died before prctl took effect
+                os.kill(os.getpid(), signal.SIGTERM)
+            return
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="commsim-parent").start()
+
+
+def _watch_parent(parent: int) -> None:  # pragma: no cover - used where prctl is missing
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
 
 # ---------------------------------------------------------------------------------------------
 # One run (executed in a worker process, local or on a cluster)
@@ -97,4 +139,4 @@ def _ids_with_strategy(data: dict[str, Any], strategy: str) -> np.ndarray:
     return np.array(ids, dtype=int)
 
 
-__all__ = ["execute_run", "group_series"]
+__all__ = ["execute_run", "exit_with_parent", "group_series"]

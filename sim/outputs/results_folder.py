@@ -1,15 +1,34 @@
-"""A run's results folder (the results contract): tables, figures, report and manifest, written atomically."""
+"""A run's results folder (the results contract): tables, figures, report and manifest, written atomically.
+
+The folder is built in a hidden ``.NAME.part-PID`` folder beside it (locked while it is written)
+and renamed into place at the end, so it appears whole or not at all. A part folder whose process
+is dead (a run killed with SIGKILL) is removed by the next run written in the same place.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shlex
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.config.scenario import arms, to_toml
-from sim.outputs.storage import provenance, utc_now, write_csv, write_json, write_parquet, write_text
+from sim.outputs.storage import (
+    FolderInUseError,
+    lock_folder,
+    not_empty_error,
+    part_folder_name,
+    provenance,
+    unlock,
+    utc_now,
+    write_csv,
+    write_json,
+    write_parquet,
+    write_text,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.runs.runner import Results
@@ -20,11 +39,15 @@ def write_results(results: Results, out: Path, started: str, quiet_figures: bool
     from sim.outputs.plots import run_figures
     from sim.outputs.report import run_report
 
-    tmp = out.with_name(f".{out.name}.part-{os.getpid()}")
-    if tmp.exists():
+    out = Path(out)
+    remove_stale_parts(out.parent)
+    tmp = out.with_name(part_folder_name(out))
+    if tmp.exists():  # left by an earlier process with this PID
         shutil.rmtree(tmp)
+    fd = None
     try:
         tmp.mkdir(parents=True)
+        fd = lock_folder(tmp)
         sc = results.scenario
         ts = results.timeseries
         write_parquet(tmp / "timeseries.parquet", ts)
@@ -66,11 +89,75 @@ def write_results(results: Results, out: Path, started: str, quiet_figures: bool
             **prov,
         }
         write_json(tmp / "manifest.json", manifest)
-        if out.exists():  # an empty folder the user made for us
-            out.rmdir()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(tmp, out)
+        _move_into_place(tmp, out)
     finally:
+        unlock(fd)
         if tmp.exists():
             shutil.rmtree(tmp)
     return out
+
+
+def _move_into_place(tmp: Path, out: Path) -> None:
+    """Rename the built folder to ``out``, replacing only an empty folder (claimed, or the user's)."""
+    try:
+        os.rename(tmp, out)  # POSIX: replaces an empty folder in one step, refuses a non-empty one
+    except OSError as exc:
+        if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY) or not out.is_dir():
+            raise
+        if any(out.iterdir()):
+            raise not_empty_error(out) from None
+        out.rmdir()  # pragma: no cover - platforms whose rename never replaces a folder
+        os.rename(tmp, out)
+
+
+_PART = re.compile(r"^\..+\.part-(\d+)$")
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, but is not ours
+        return True
+    return True
+
+
+def remove_stale_parts(folder: Path) -> list[Path]:
+    """Remove the ``.NAME.part-PID`` folders in ``folder`` left by dead processes; returns them.
+
+    A part folder is stale when its process is dead and nobody holds its lock; one of a live
+    process (or one this process is writing) is left alone.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _PART.match(entry.name)
+        if not m or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = int(m.group(1))
+        path = Path(entry.path)
+        if pid == os.getpid() or _alive(pid):
+            continue
+        try:
+            fd = lock_folder(path)
+        except FolderInUseError:
+            continue
+        except Exception:  # vanished, or not ours to open: leave it
+            continue
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+        finally:
+            unlock(fd)
+        if not path.exists():
+            removed.append(path)
+    return removed
+
+
+__all__ = ["remove_stale_parts", "write_results"]

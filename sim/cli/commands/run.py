@@ -1,4 +1,8 @@
-"""``commsim run SCENARIO.toml``: run a scenario's replications and write a results folder."""
+"""``commsim run SCENARIO.toml``: run a scenario's replications and write a results folder.
+
+The folder is claimed (created and locked) before the run starts, so a bad ``--out`` stops the
+command at once and two commands never write to one folder; it is filled in one step at the end.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import sys
 
 from sim.config.scenario import arms, load_scenario
 from sim.outputs.results_folder import write_results
-from sim.outputs.storage import new_results_dir, utc_now
+from sim.outputs.storage import claim_results_dir, utc_now
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,15 +46,17 @@ def main(args: argparse.Namespace) -> int:
     from sim.runs.runner import run_scenario
 
     scenario = load_scenario(args.scenario, scenario_overrides(args))
-    out = new_results_dir(scenario.name, args.out)
-    started = utc_now()
-    n_models = scenario.data["run"]["replications"] * len(arms(scenario))
-    weeks = n_models * scenario.data["run"]["steps"]
-    # Progress in weeks, so that a long run of a large town moves too.
-    bar = tqdm(total=weeks, desc=f"{n_models} run(s)", unit="week", disable=not sys.stderr.isatty())
-    results = run_scenario(scenario, on_week=bar.update)
-    bar.close()
-    write_results(results, out, started)
+    # Held until the folder is written; a folder it created is removed again if the run stops.
+    with claim_results_dir(scenario.name, args.out, part_folder=True) as claim:
+        out = claim.path
+        started = utc_now()
+        n_models = scenario.data["run"]["replications"] * len(arms(scenario))
+        weeks = n_models * scenario.data["run"]["steps"]
+        # Progress in weeks, so that a long run of a large town moves too.
+        bar = tqdm(total=weeks, desc=f"{n_models} run(s)", unit="week", disable=not sys.stderr.isatty())
+        results = run_scenario(scenario, on_week=bar.update)
+        bar.close()
+        write_results(results, out, started)
     print(
         f"Scenario {scenario.name}: {scenario.data['run']['replications']} replication(s) of "
         f"{scenario.data['run']['steps']} weeks, {scenario.data['population']['customers']:,} customers"

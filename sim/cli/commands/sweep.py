@@ -39,10 +39,7 @@ def main(args: argparse.Namespace) -> int:
     """Run the sweep; exit 0 when every run finished, 3 when some failed, 130 when interrupted."""
     outcome = run_sweep(args.experiment, args.out, args.workers, args.scheduler, args.resume)
     folder = outcome.folder
-    from sim.experiments.sweep import done_runs, gather_failures
-
-    done = len(done_runs(folder))
-    failed = len(gather_failures(folder))
+    done, failed = outcome.done, outcome.failures
     if outcome.interrupted:
         print(
             f"commsim sweep: interrupted: {done} of {outcome.total} runs stored in {folder}; "
