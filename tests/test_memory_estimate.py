@@ -49,20 +49,31 @@ def compiled():
     )
 
 
+NO_PARTNERS = ("strategies.community.seeks_partners=false",)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "customers,businesses,weeks",
-    [(200_000, 12, 5), (2000, 2000, 20), (500, 3000, 10), (500, 1000, 520)],
+    "customers,businesses,weeks,extra",
+    [
+        (200_000, 12, 5, ()),  # customers and their ties
+        (500, 8000, 5, ()),  # pairs of businesses that may partner
+        (500, 1000, 520, ()),  # weeks of measures
+        (300, 20_000, 3, ()),  # many businesses: pairs, and customers x businesses
+        (100, 100_000, 2, NO_PARTNERS),  # 100,000 businesses, none seeking partners: nothing squared
+    ],
 )
-def test_memory_estimate_is_within_half_again_of_the_measured_peak(compiled, customers, businesses, weeks):
-    """Customers and ties, pairs of businesses, and weeks each dominate one of these towns.
+def test_memory_estimate_is_within_half_again_of_the_measured_peak(
+    compiled, customers, businesses, weeks, extra
+):
+    """Customers and ties, pairs of businesses, businesses, and weeks each dominate one of these towns.
 
     Each needs at least a quarter of a GB beyond the interpreter's own (about 0.25 GB): in smaller
     towns that base dominates, and a first run's compiling (a one-off of about 0.15 GB) would decide
     the ratio.
     """
     out = subprocess.run(
-        [sys.executable, "-c", MEASURE, *town(customers, businesses, weeks)],
+        [sys.executable, "-c", MEASURE, *town(customers, businesses, weeks), *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -74,11 +85,14 @@ def test_memory_estimate_is_within_half_again_of_the_measured_peak(compiled, cus
     assert 1 / 1.5 <= ratio <= 1.5, got
 
 
-def test_business_pairs_count_in_the_estimate():
-    """Partnership state grows with the square of the businesses: 100,000 of them need hundreds of GB."""
+def test_partner_pairs_count_in_the_estimate_and_only_they_grow_with_the_square():
+    """Pairs that may partner grow with the square of the partner-seekers; a town without them does not."""
     small = memory_estimate_gb(load_scenario(ROOT / "scenarios/baseline.toml", town(500, 1200, 10)).data)
     big = memory_estimate_gb(load_scenario(ROOT / "scenarios/baseline.toml", town(500, 12_000, 10)).data)
-    assert big - 0.25 > 50 * (small - 0.25)
+    assert big - 0.25 > 20 * (small - 0.25)
+    sets = [*town(500, 12_000, 10), *NO_PARTNERS]
+    alone = memory_estimate_gb(load_scenario(ROOT / "scenarios/baseline.toml", sets).data)
+    assert alone - 0.25 < 15 * (small - 0.25)
 
 
 def test_a_town_larger_than_the_machine_is_refused_before_allocating(capsys):

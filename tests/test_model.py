@@ -172,9 +172,36 @@ def test_free_riders_lose_their_partners_referrals():
     rider = (strategies == "free_rider") & m.alive
     honest = (strategies == "community") & m.alive
     # Willingness of honest partners to refer to free riders decays; to each other it holds.
-    to_riders = m.partner_willingness[np.ix_(honest, rider)][m.partner_eligible[np.ix_(honest, rider)]]
-    to_honest = m.partner_willingness[np.ix_(honest, honest)][m.partner_eligible[np.ix_(honest, honest)]]
+    pairs = m.partnerships
+    to_riders = pairs.willingness[honest[pairs.business] & rider[pairs.partner]]
+    to_honest = pairs.willingness[honest[pairs.business] & honest[pairs.partner]]
+    assert len(to_riders) and len(to_honest)
     assert to_riders.mean() < 0.5 * to_honest.mean()
+
+
+def test_partnerships_are_the_eligible_pairs_and_their_reverses():
+    """ODD 7.6: both seek partners, complementary categories (either side), never with itself."""
+    m = CommunityModel(load_scenario("scenarios/partnerships.toml", ["population.customers=500"]), rng=1)
+    pairs, seeks = m.partnerships, np.array([s.seeks_partners for s in m.business_strategy])
+    names = m.category_names
+    for b, c in zip(pairs.business, pairs.partner, strict=True):
+        mine, theirs = names[m.business_category[b]], names[m.business_category[c]]
+        assert b != c and seeks[b] and seeks[c]
+        assert theirs in m.categories[mine]["partners_with"] or mine in m.categories[theirs]["partners_with"]
+    assert (pairs.business[pairs.reverse] == pairs.partner).all()
+    expected = sum(
+        1
+        for b in range(m.n_businesses)
+        for c in range(m.n_businesses)
+        if b != c
+        and seeks[b]
+        and seeks[c]
+        and (
+            names[m.business_category[c]] in m.categories[names[m.business_category[b]]]["partners_with"]
+            or names[m.business_category[b]] in m.categories[names[m.business_category[c]]]["partners_with"]
+        )
+    )
+    assert len(pairs) == expected
 
 
 # --- Identities (ODD 7.7, results contract) ---------------------------------------------------

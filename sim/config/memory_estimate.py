@@ -6,8 +6,8 @@ A run's peak is the larger of two phases, plus what the interpreter and its libr
   sorting, the sparse matrix being assembled);
 - running: the customer x business state and the week's temporaries
   (:data:`BYTES_PER_CUSTOMER_BUSINESS`), the network as kept (:data:`BYTES_PER_TIE`), each
-  customer's needs per category, every business x business structure of partnerships (willingness,
-  referrals given and their averages, and the week's temporaries: :data:`BYTES_PER_BUSINESS_PAIR`),
+  customer's needs per category, every pair of businesses that may partner (willingness,
+  referrals given and their averages, and the week's temporaries: :data:`BYTES_PER_PARTNER_PAIR`),
   and the weekly measures with the table made from them at the end (:data:`BYTES_PER_BUSINESS_WEEK`).
 
 The first run after an install also compiles the weekly rules (numba), which takes a few hundred
@@ -32,8 +32,8 @@ BYTES_PER_CUSTOMER_BUSINESS = 18
 the week's temporaries."""
 BYTES_PER_CUSTOMER_CATEGORY = 12
 """Memory per customer and category (need probability and the week of the next need, patron)."""
-BYTES_PER_BUSINESS_PAIR = 56
-"""Memory per pair of businesses: partnership state kept between weeks and the week's temporaries."""
+BYTES_PER_PARTNER_PAIR = 100
+"""Memory per pair of businesses that may partner: its state and the week's temporaries."""
 BYTES_PER_BUSINESS_WEEK = 1400
 """Memory per business and week of the run: weekly measures and the results table made from them."""
 BYTES_PER_EDGE_LINE = 12
@@ -54,6 +54,23 @@ def ties_per_customer(data: dict[str, Any]) -> float:
     return float(net.get("degree", 10))
 
 
+def partner_pairs(data: dict[str, Any]) -> int:
+    """Pairs of businesses that may partner: both seek partners, in complementary categories."""
+    seekers: dict[str, int] = {}
+    for g in data["businesses"]:
+        if data["strategies"][g["strategy"]].get("seeks_partners", False):
+            seekers[g["category"]] = seekers.get(g["category"], 0) + g["count"]
+    cats = data["categories"]
+
+    def complement(a: str, b: str) -> bool:
+        if data["economy"]["partners"] == "any_other":
+            return a != b
+        return b in cats[a].get("partners_with", []) or a in cats[b].get("partners_with", [])
+
+    pairs = sum(n * m for a, n in seekers.items() for b, m in seekers.items() if complement(a, b))
+    return pairs - sum(n for a, n in seekers.items() if complement(a, a))  # never with itself
+
+
 def memory_estimate_gb(data: dict[str, Any]) -> float:
     """Estimated peak memory of a run of the resolved scenario ``data``, in GB."""
     n = data["population"]["customers"]
@@ -67,7 +84,7 @@ def memory_estimate_gb(data: dict[str, Any]) -> float:
         ties * BYTES_PER_TIE
         + n * nb * BYTES_PER_CUSTOMER_BUSINESS
         + n * categories * BYTES_PER_CUSTOMER_CATEGORY
-        + nb * nb * BYTES_PER_BUSINESS_PAIR
+        + partner_pairs(data) * BYTES_PER_PARTNER_PAIR
         + nb * weeks * BYTES_PER_BUSINESS_WEEK
     )
     return BASE_GB + max(building, running) / 1e9

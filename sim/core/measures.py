@@ -16,6 +16,9 @@ from mesa import Model
 
 from sim.core.channels import CHANNELS, CODE
 
+Referred = tuple[np.ndarray, np.ndarray]
+"""Partner referrals given and received this week, per business."""
+
 RETENTION_WINDOW = 13
 """Weeks over which weekly retention and margin are averaged (a quarter)."""
 
@@ -147,13 +150,21 @@ class Recorder:
             self.demand = np.concatenate([self.demand, np.ones(extra)])
             self.cost = np.concatenate([self.cost, np.ones(extra)])
 
-    def record(self, buys: dict[str, np.ndarray], money: dict[str, np.ndarray], referred: np.ndarray) -> None:
+    def record(
+        self,
+        buys: dict[str, np.ndarray],
+        money: dict[str, np.ndarray],
+        referred: Referred,
+    ) -> None:
         """Stage 9: read this week's state."""
         with np.errstate(invalid="ignore", divide="ignore"):  # shares of nothing are nan
             self._record(buys, money, referred)
 
     def _record(
-        self, buys: dict[str, np.ndarray], money: dict[str, np.ndarray], referred: np.ndarray
+        self,
+        buys: dict[str, np.ndarray],
+        money: dict[str, np.ndarray],
+        referred: Referred,
     ) -> None:
         m = self.model
         self._ensure_rows()
@@ -172,8 +183,7 @@ class Recorder:
         d["churned"][t] = standing["churned"]
         d["purchases"][t] = money["units"]
         d["cut_backs"][t] = m.cut_backs
-        d["partner_referrals_given"][t] = referred.sum(axis=1)
-        d["partner_referrals_received"][t] = referred.sum(axis=0)
+        d["partner_referrals_given"][t], d["partner_referrals_received"][t] = referred
         for c in (*MONEY_COLUMNS[:2], *MONEY_COLUMNS[3:], "owner_hours"):  # all but cash
             d[c][t] = money[c]
         d["cash"][t] = m.cash
@@ -199,7 +209,7 @@ class Recorder:
         trust_sum = m.trust_held
         d["trust_mean"][t] = np.where(n_aware > 0, trust_sum / n_aware, np.nan)
         d["social_capital"][t] = trust_sum
-        d["partners"][t] = (m.partner_eligible & (m.partner_willingness > 0.5)).sum(axis=1)
+        d["partners"][t] = m.partnerships.active_partners(m, open_only=False)
         d["ad_reach"][t] = m.ad_reach
         d["ad_contacts"][t] = m.ad_contacts
         d["community_contacts"][t] = m.community_contacts

@@ -22,19 +22,10 @@ from __future__ import annotations
 import numpy as np
 from mesa import Model
 
-ACTIVE_PARTNER = 0.5
-"""Willingness above which a partner counts as active (also the ``partners`` measure)."""
-
 
 def hourly_value(model: Model) -> float:
     """Value of one hour of the owner's time, currency per hour."""
     return float(model.eco["owner_week_value"]) / float(model.eco["owner_hours"])
-
-
-def active_partners(model: Model) -> np.ndarray:
-    """Per business: partners it may refer to whose willingness is above :data:`ACTIVE_PARTNER`."""
-    eligible = model.partner_eligible & model.alive[:, None] & model.alive[None, :]
-    return (eligible & (model.partner_willingness > ACTIVE_PARTNER)).sum(axis=1)
 
 
 def plan(model: Model, intensity: np.ndarray) -> None:
@@ -53,8 +44,10 @@ def plan(model: Model, intensity: np.ndarray) -> None:
     referrals = np.array([s.partner_referrals for s in strategies])
     community = community_time * intensity * hours
     personal = personalisation * float(eco["personalisation_minutes"]) / 60.0 * model.returning_purchases
-    partners = float(eco["partner_hours"]) * active_partners(model)  # eligible: both seek partners
-    partners = partners + float(eco["referral_minutes"]) / 60.0 * model.referrals_sent
+    upkeep = model.partnerships.active_partners(model, open_only=True)  # both seek partners, both open
+    partners = (
+        float(eco["partner_hours"]) * upkeep + float(eco["referral_minutes"]) / 60.0 * model.referrals_sent
+    )
     asked = np.where(model.alive, community + personal + partners, 0.0)
     share = np.where(asked > hours, hours / np.maximum(asked, 1e-12), 1.0)
     model.time_share = share

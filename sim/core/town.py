@@ -19,6 +19,7 @@ from scipy.stats import beta as beta_dist
 from sim.config.scenario import business_names
 from sim.core.agents import Business
 from sim.core.channels import CHANNELS, NEVER, UNAWARE
+from sim.core.partnerships import Partnerships
 from sim.core.shocks import ChainStore
 from sim.core.stages.purchases import first_needs, need_probability
 from sim.core.strategies import BUILT_IN, Strategy
@@ -163,9 +164,7 @@ def build_businesses(model: Model, data: dict[str, Any]) -> None:
     """Customers by business and week of their last purchase from it: all of them, then those
     whose score makes them promoters (9-10), then detractors (0-6). Kept up to date by stage 4,
     it gives stage 5's counts of active customers without a pass over the town."""
-    model.partner_willingness = np.zeros((0, 0))
-    model.referrals_given = np.zeros((0, 0))
-    model.given_average = np.zeros((0, 0))
+    model.partnerships = Partnerships()
     model.served_average = np.zeros(0)
     model.margin_by_channel = np.zeros((0, len(CHANNELS) + 1))
     model.contact_counts = np.zeros((0, len(CHANNELS) + 1), dtype=np.int64)
@@ -295,14 +294,6 @@ def add_businesses(model: Model, rows: list[dict[str, Any]]) -> None:
     model.purchase_book = np.concatenate([book, np.zeros((3, k, book.shape[2]), dtype=book.dtype)], axis=1)
     b_old, b_new = model.n_businesses, model.n_businesses + k
 
-    def grow(m: np.ndarray, fill=0.0) -> np.ndarray:
-        out = np.full((b_new, b_new), fill)
-        out[:b_old, :b_old] = m
-        return out
-
-    model.partner_willingness = grow(model.partner_willingness)
-    model.referrals_given = grow(model.referrals_given)
-    model.given_average = grow(model.given_average)
     model.served_average = np.concatenate([model.served_average, np.zeros(k)])
     model.margin_by_channel = np.vstack([model.margin_by_channel, np.zeros((k, len(CHANNELS) + 1))])
     model.contact_counts = np.vstack([model.contact_counts, np.zeros((k, len(CHANNELS) + 1), dtype=np.int64)])
@@ -319,19 +310,4 @@ def add_businesses(model: Model, rows: list[dict[str, Any]]) -> None:
 
 def set_partner_eligibility(model: Model) -> None:
     """Which pairs of businesses may partner: both seek partners, in complementary categories."""
-    seeks = np.array([s.seeks_partners for s in model.business_strategy], dtype=bool)
-    cat = model.business_category
-    if model.eco["partners"] == "any_other":
-        comp = cat[:, None] != cat[None, :]
-    else:  # complementary categories, named on either side
-        names = model.category_names
-        listed = np.array(
-            [[other in model.categories[mine]["partners_with"] for other in names] for mine in names],
-            dtype=bool,
-        ).reshape(len(names), len(names))
-        comp = (listed | listed.T)[np.ix_(cat, cat)]
-    eligible = comp & seeks[:, None] & seeks[None, :]
-    np.fill_diagonal(eligible, False)
-    new = eligible & (model.partner_willingness == 0) & (model.given_average == 0)
-    model.partner_willingness[new] = 1.0
-    model.partner_eligible = eligible
+    model.partnerships.rebuild(model)

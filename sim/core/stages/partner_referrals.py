@@ -39,18 +39,20 @@ def refer(
             trust[i, c] = passed
 
 
-def run(model: Model, buys: dict[str, np.ndarray]) -> np.ndarray:
-    """Businesses send customers they served to partners; returns referrals given (b x c)."""
+def run(model: Model, buys: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Businesses send customers they served to partners; returns referrals given, received (per business)."""
     nb = model.n_businesses
-    given = np.zeros((nb, nb))
+    pairs = model.partnerships  # every pair that may partner, sorted by business then partner
+    given = np.zeros(len(pairs))
     served = np.bincount(buys["business"], minlength=nb).astype(float)
     rates = model.referral_level  # the strategies' referral chances, within the owner's hours
-    eligible = model.partner_eligible & model.alive[:, None] & model.alive[None, :]
-    chance = np.where(eligible, rates[:, None] * model.partner_willingness, 0.0)  # per customer
-    referring = (chance > 0).any(axis=1) & (served > 0)
+    both_open = pairs.alive(model)
+    chance = np.where(both_open, rates[pairs.business] * pairs.willingness, 0.0)  # per customer
+    referring = (np.bincount(pairs.business[chance > 0], minlength=nb) > 0) & (served > 0)
     if referring.any():
         referrers = np.flatnonzero(referring)
-        rows, partners = np.nonzero(chance * referring[:, None] > 0)  # referrer, then partner order
+        used = np.flatnonzero((chance > 0) & referring[pairs.business])  # referrer, then partner order
+        rows, partners = pairs.business[used], pairs.partner[used]
         n_partners = np.bincount(rows, minlength=nb)[referrers]
         entries = np.split(np.arange(len(rows)), np.cumsum(n_partners)[:-1])
         picked: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(rows)
@@ -58,7 +60,7 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> np.ndarray:
         def draw(r: int) -> None:  # each referrer from its own stream, partner by partner
             stream = business_stream(model, "partners", referrers[r])
             for e in entries[r]:
-                picked[e] = sent_positions(stream, int(served[rows[e]]), chance[rows[e], partners[e]])
+                picked[e] = sent_positions(stream, int(served[rows[e]]), chance[used[e]])
 
         parallel.each(draw, list(range(len(referrers))), model.n_customers)
         sent = np.array([len(p) for p in picked], dtype=np.int64)
@@ -68,7 +70,7 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> np.ndarray:
         n_served = served.astype(np.int64)
         served_before = np.cumsum(n_served) - n_served
         customers = buys["customer"][by_business[served_before[sender] + np.concatenate(picked)]]
-        given[rows, partners] = sent
+        given[used] = sent
 
         def refer_piece(lo: int, hi: int) -> np.ndarray:
             # Customer by customer (each one's referrals keep their order), each row once.
@@ -90,12 +92,13 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> np.ndarray:
     # Reciprocity: each business compares a partner's referral rate with its own.
     lr = model.beh["partner_learning"]
     model.served_average += 0.1 * (served - model.served_average)
-    model.given_average += 0.1 * (given - model.given_average)
-    own_rate = model.given_average / np.maximum(model.served_average[:, None], 1e-9)
-    their_rate = own_rate.T
-    judged = eligible & (own_rate > 0)
+    pairs.given_average += 0.1 * (given - pairs.given_average)
+    own_rate = pairs.given_average / np.maximum(model.served_average[pairs.business], 1e-9)
+    their_rate = own_rate[pairs.reverse]
+    judged = both_open & (own_rate > 0)
     ratio = np.minimum(1.0, their_rate / np.maximum(own_rate, 1e-12))
-    model.partner_willingness[judged] += lr * (ratio[judged] - model.partner_willingness[judged])
-    model.referrals_given += given
-    model.referrals_sent = given.sum(axis=1)  # what next week's referral time is planned for
-    return given
+    pairs.willingness[judged] += lr * (ratio[judged] - pairs.willingness[judged])
+    pairs.referrals_given += given
+    received = np.bincount(pairs.partner, weights=given, minlength=nb)
+    model.referrals_sent = np.bincount(pairs.business, weights=given, minlength=nb)  # planned on next week
+    return model.referrals_sent, received
