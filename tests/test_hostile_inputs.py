@@ -451,12 +451,21 @@ def test_save_into_a_folder_that_cannot_be_written_is_a_message(tmp_path, monkey
     assert blocker.is_file()
 
 
-def test_save_with_a_name_too_long_to_save_is_a_message(tmp_path):
-    ws = _workshop(tmp_path, "n" * NAME_MAX)  # a valid name; "dashboard-" makes it too long
-    with pytest.raises(ValueError, match="run.name") as info:
-        ws.save(tmp_path / "results")
-    assert "\n" not in str(info.value)
-    assert not (tmp_path / "results").exists()
+def test_save_with_a_long_name_clips_it_to_a_valid_name(tmp_path):
+    import json
+
+    ws = _workshop(tmp_path, "n" * NAME_MAX)  # a valid name; "dashboard-" would make it too long
+    out = ws.save(tmp_path / "results")
+    saved = json.loads((out / "manifest.json").read_text())["scenario"]["run"]["name"]
+    assert saved.startswith("dashboard-n") and len(saved) == NAME_MAX
+
+
+def test_calibrate_names_its_scenario_after_any_data_file(tmp_path, capsys):
+    data = tmp_path / "a..b c.csv"
+    data.write_text((Path(__file__).resolve().parents[1] / "docs/data/color_tv_1963_1970.csv").read_text())
+    out = tmp_path / "calibrated.toml"
+    assert main(["calibrate", str(data), "--scenario-out", str(out)]) == 0
+    assert load_scenario(out).name == "calibrated-a-b-c"
 
 
 def test_save_still_writes_under_the_given_folder(tmp_path):

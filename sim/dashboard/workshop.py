@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.config.scenario import Scenario, scenario_from_dict
+from sim.config.scenario import NAME_MAX, Scenario, scenario_from_dict
 from sim.core.measures import CHANNELS
 from sim.core.model import CommunityModel
 from sim.core.shocks import Shock, ViralBadReview
@@ -278,7 +278,7 @@ class Workshop(mesa.Model):
         """The scenario of this run as it happened: sliders, live shocks, weeks run, arms."""
         raw = copy.deepcopy(self.town.data)
         raw["run"]["steps"] = max(self.week, 1)
-        raw["run"]["name"] = f"dashboard-{raw['run']['name']}"
+        raw["run"]["name"] = f"dashboard-{raw['run']['name']}"[:NAME_MAX]  # a name stays a valid name
         raw["shocks"] = raw["shocks"] + [
             {k: v for k, v in s.items() if k != "week"} for s in self.live_shocks
         ]

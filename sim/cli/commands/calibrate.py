@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -29,6 +30,12 @@ from sim.validation.docking import calibrated_scenario, simulated_fit, weekly_co
 
 JSON_KEYS = ("p", "q", "m", "p_se", "q_se", "m_se", "r2", "peak_period", "n_periods")
 """Keys of the ``--json`` answer (plus ``scenario`` with ``--scenario-out``)."""
+
+
+def scenario_name(data: str) -> str:
+    """``calibrated-<data file's name>``, reduced to letters, digits, ``-`` and ``_`` (a name, not a path)."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(data).stem).strip("-") or "data"
+    return f"calibrated-{stem}"[:80]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -107,7 +114,7 @@ def main(args: argparse.Namespace) -> int:
             coef["q_week"],
             args.customers,
             weeks,
-            name=f"calibrated-{Path(args.data).stem}",
+            name=scenario_name(args.data),
             replications=args.replications,
             seed=args.seed,
         )
