@@ -242,7 +242,7 @@ def test_claiming_a_folder_is_atomic_among_four_processes(tmp_path):
 
 
 def test_a_second_resume_is_refused_while_the_first_holds_the_folder(tmp_path):
-    exp = experiment(tmp_path, steps=20, customers=300, n=6)
+    exp = experiment(tmp_path, steps=80, customers=300, n=6)  # runs slow enough to be held mid-sweep
     out = tmp_path / "out"
     first = run_sweep(exp, out, workers=1, analyse=False, quiet=True, stop_after=2)
     before = len(done_runs(out))
@@ -498,7 +498,7 @@ def test_a_sweep_killed_as_soon_as_its_folder_appears_can_be_resumed(tmp_path):
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
 def test_sweep_workers_exit_when_the_sweep_is_killed(tmp_path):
-    exp = experiment(tmp_path, steps=30, customers=400, n=12)
+    exp = experiment(tmp_path, steps=60, customers=400, n=12)  # long enough to find the workers
     proc = _popen(["sweep", str(exp), "--out", str(tmp_path / "out"), "--workers", "2"])
     workers: dict[int, str | None] = {}
     try:
