@@ -21,6 +21,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sim.config.partners import partner_pairs
+
 BASE_GB = 0.25
 """Python, numpy, numba, pandas and Mesa loaded, before any town (GB)."""
 BYTES_PER_TIE_BUILT = 130
@@ -52,23 +54,6 @@ def ties_per_customer(data: dict[str, Any]) -> float:
             lines = 0.0
         return 2.0 * lines / max(data["population"]["customers"], 1)
     return float(net.get("degree", 10))
-
-
-def partner_pairs(data: dict[str, Any]) -> int:
-    """Pairs of businesses that may partner: both seek partners, in complementary categories."""
-    seekers: dict[str, int] = {}
-    for g in data["businesses"]:
-        if data["strategies"][g["strategy"]].get("seeks_partners", False):
-            seekers[g["category"]] = seekers.get(g["category"], 0) + g["count"]
-    cats = data["categories"]
-
-    def complement(a: str, b: str) -> bool:
-        if data["economy"]["partners"] == "any_other":
-            return a != b
-        return b in cats[a].get("partners_with", []) or a in cats[b].get("partners_with", [])
-
-    pairs = sum(n * m for a, n in seekers.items() for b, m in seekers.items() if complement(a, b))
-    return pairs - sum(n for a, n in seekers.items() if complement(a, a))  # never with itself
 
 
 def memory_estimate_gb(data: dict[str, Any]) -> float:

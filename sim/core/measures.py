@@ -285,34 +285,36 @@ def group_reporters(strategies: list[str]) -> dict[str, Callable[[Model], float]
     Each reads the week just recorded (:class:`Recorder`), so collecting costs a few sums over the
     businesses, not a pass over the town.
     """
+    members: dict[tuple[str, int], np.ndarray] = {}  # (strategy, businesses so far): its businesses
 
     def reporter(measure: str, strategy: str) -> Callable[[Model], float]:
         def report(model: Model) -> float:
-            return group_measure(model, measure, strategy)
+            key = (strategy, model.n_businesses)  # a chain store opened live adds a business
+            if key not in members:
+                members[key] = np.array([s.name == strategy for s in model.business_strategy])
+            return group_measure(model, measure, members[key])
 
         return report
 
     return {f"{m}_{s}": reporter(m, s) for s in strategies for m in GROUP_MEASURES}
 
 
-def group_measure(model: Model, measure: str, strategy: str) -> float:
-    """One of :data:`GROUP_MEASURES` for the businesses of ``strategy`` in the week just recorded."""
+def group_measure(model: Model, measure: str, members: np.ndarray) -> float:
+    """One of :data:`GROUP_MEASURES` for the businesses in ``members`` (a mask) in the week just recorded."""
     rec = model.recorder
     t = rec.rows - 1
-    members = np.array([s.name == strategy for s in model.business_strategy])
     if t < 0 or not members.any():
         return float("nan")
-    d = {c: rec.data[c][t, members] for c in ("revenue", "customers_active", "promoters", "detractors")}
+
+    def week(column: str) -> float:  # the group's total this week
+        return float(rec.data[column][t, members].sum())
+
     opened = members & (model.opens <= model.week)
-    if measure == "revenue":
-        return float(d["revenue"].sum())
-    if measure == "customers_active":
-        return float(d["customers_active"].sum())
+    if measure in ("revenue", "customers_active"):
+        return week(measure)
     if measure == "promoter_score":
-        active = d["customers_active"].sum()
-        return (
-            float(100.0 * (d["promoters"].sum() - d["detractors"].sum()) / active) if active else float("nan")
-        )
+        active = week("customers_active")
+        return 100.0 * (week("promoters") - week("detractors")) / active if active else float("nan")
     if measure == "cash":
         return float(model.cash[opened].mean()) if opened.any() else float("nan")
     if measure == "survival":

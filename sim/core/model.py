@@ -34,7 +34,7 @@ from sim.core.stages import (
     word_of_mouth,
 )
 from sim.core.strategies import Strategy
-from sim.core.streams import STREAMS, stream
+from sim.core.streams import STREAMS, seed_from, stream
 from sim.core.town import (
     add_businesses,
     build_businesses,
@@ -84,7 +84,7 @@ def model_seed(rng: Any, seed: int | None) -> int:
     if isinstance(value, np.random.Generator):
         return int(value.integers(2**63 - 1))
     if isinstance(value, np.random.SeedSequence):
-        return int(value.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        return seed_from(value)
     return int(value)
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from mesa import Model
 
+from sim.config.partners import partners_of_a_seeker
+
 
 def hourly_value(model: Model) -> float:
     """Value of one hour of the owner's time, currency per hour."""
@@ -73,10 +75,6 @@ def planned_spend(data: dict) -> dict[str, float]:
     in_category: dict[str, int] = {}
     for g in groups:
         in_category[g["category"]] = in_category.get(g["category"], 0) + g["count"]
-    seekers: dict[str, int] = {}  # businesses that seek partners, per category: the only possible partners
-    for g in groups:
-        if data["strategies"][g["strategy"]].get("seeks_partners", False):
-            seekers[g["category"]] = seekers.get(g["category"], 0) + g["count"]
     spend: dict[str, list[float]] = {}
     for g in groups:
         s = data["strategies"][g["strategy"]]
@@ -85,20 +83,7 @@ def planned_spend(data: dict) -> dict[str, float]:
         purchases = (
             pop["customers"] * float(pop["category_participation"]) * need / in_category[g["category"]]
         )
-        partners = 0
-        if s.get("seeks_partners", False):
-            if eco["partners"] == "any_other":
-                others = [c for c in in_category if c != g["category"] and seekers.get(c)]
-            else:
-                mine = set(cat.get("partners_with", []))
-                others = [
-                    c
-                    for c in in_category
-                    if c != g["category"]
-                    and seekers.get(c)
-                    and (c in mine or g["category"] in data["categories"][c].get("partners_with", []))
-                ]
-            partners = sum(seekers[c] for c in others)
+        partners = partners_of_a_seeker(data, g["category"]) if s.get("seeks_partners", False) else 0
         referred = float(s.get("partner_referrals", 0.0)) * purchases * partners  # customers a week
         hours = (
             float(s.get("community_time", 0.0)) * float(eco["owner_hours"])

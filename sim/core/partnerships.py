@@ -1,16 +1,17 @@
 """Who may partner with whom, and each partnership's state, kept per pair (ODD 7.6).
 
-Two businesses may partner when both seek partners and their categories complement each other
-(or, with ``economy.partners = "any_other"``, differ). Only those pairs are kept, as arrays over
-pairs sorted by business then partner (the order a businesses x businesses matrix would be read
-in), so a town of many businesses holds what its partnerships need, not a square of its size: a
-town of 100,000 transactional businesses has none.
+Which businesses may partner is the rule of :mod:`sim.config.partners`. Only those pairs are
+kept, as arrays over pairs sorted by business then partner (the order a businesses x businesses
+matrix would be read in), so a town of many businesses holds what its partnerships need, not a
+square of its size: a town of 100,000 transactional businesses has none.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from mesa import Model
+
+from sim.config import partners
 
 ACTIVE = 0.5
 """Willingness above which a partner counts as active (upkeep hours; the ``partners`` measure)."""
@@ -72,14 +73,9 @@ def eligible_pairs(model: Model) -> tuple[np.ndarray, np.ndarray]:
     seekers = np.flatnonzero([s.seeks_partners for s in model.business_strategy])
     cat = model.business_category[seekers]
     names = model.category_names
-    if model.eco["partners"] == "any_other":
-        complement = ~np.eye(len(names), dtype=bool)
-    else:  # complementary categories, named on either side
-        listed = np.array(
-            [[other in model.categories[mine]["partners_with"] for other in names] for mine in names],
-            dtype=bool,
-        ).reshape(len(names), len(names))
-        complement = listed | listed.T
+    data = model.config.data
+    complement = np.array([[partners.complement(data, a, b) for b in names] for a in names], dtype=bool)
+    complement = complement.reshape(len(names), len(names))
     business, partner = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     for k in np.unique(cat):
         mine = seekers[cat == k]

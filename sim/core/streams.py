@@ -49,6 +49,11 @@ def sent_positions(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
         end = int(ends[-1])
 
 
+def seed_from(sequence: np.random.SeedSequence) -> int:
+    """A non-negative 63-bit integer seed drawn from ``sequence`` (a replication's, or Mesa's ``rng``)."""
+    return int(sequence.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
 def category_streams(model: Model, k: int) -> tuple[np.random.Generator, ...]:
     """Choice, cut-back, walk-in, experience and need streams of category ``k`` (independent)."""
     name = model.category_names[k]

@@ -25,6 +25,7 @@ import pandas as pd
 from sim.config.scenario import Scenario, arms, load_scenario
 from sim.core.measures import COUNT_COLUMNS, MONEY_COLUMNS, momentum_week
 from sim.core.model import CommunityModel
+from sim.core.streams import seed_from
 
 SUMMARY_WEEKS = (13, 26, 52, 78)
 """Weeks at which the comparison is printed (and the last week)."""
@@ -53,7 +54,7 @@ MEAN_COLUMNS = (
 def replication_seeds(seed: int, replications: int) -> list[int]:
     """Seed of each replication, derived with ``numpy.random.SeedSequence``."""
     children = np.random.SeedSequence(seed).spawn(replications)
-    return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
+    return [seed_from(c) for c in children]
 
 
 def simulate(
