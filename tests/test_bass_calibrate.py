@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize
 
+from sim.cli import main as cli
 from sim.validation.bass import (
     bass_adoptions,
     closed_form_bass,
@@ -25,6 +28,7 @@ from sim.validation.calibrate import (
     read_adoption_series,
     synthetic_series,
 )
+from sim.validation.periods import PeriodError, choose_period
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "docs" / "data"
 PUBLISHED_FILES = sorted(DATA_DIR.glob("*.csv"))
@@ -302,7 +306,7 @@ def test_read_cumulative_is_converted_to_per_period(tmp_path):
 
 
 BAD_CASES = {
-    "missing period column": ("week,adoptions\n1,1\n2,2\n3,3\n4,4\n", "period", "missing"),
+    "missing period column": ("time,adoptions\n1,1\n2,2\n3,3\n4,4\n", "period", "missing"),
     "missing value column": ("period,sales\n1,1\n2,2\n3,3\n4,4\n", "adoptions", "missing"),
     "too few periods": ("period,adoptions\n1,1\n2,2\n3,3\n", "period", "at least 4"),
     "non-numeric adoptions": (
@@ -394,3 +398,249 @@ def test_fit_bass_rejects_bad_arrays(periods, adoptions, column):
     with pytest.raises(CalibrationError) as info:
         fit_bass(periods, adoptions)
     assert f"column '{column}'" in str(info.value)
+
+
+# ---------------------------------------------------------------- the period of the data
+
+SERIES = "\n".join(["1,5", "2,12", "3,30", "4,55", "5,70", "6,60", "7,40", "8,20"]) + "\n"
+"""Eight rows of adoptions behind a time label; the label column is swapped per case."""
+
+
+def _labelled(labels, header="period", comment=""):
+    values = [row.split(",")[1] for row in SERIES.split()]
+    body = "".join(f"{lab},{v}\n" for lab, v in zip(labels, values, strict=True))
+    return f"{comment}{header},adoptions\n{body}"
+
+
+PERIOD_CASES = {
+    # name: (file text, weeks per period, words the source must contain)
+    "year column": (_labelled(range(1963, 1971), "year"), 52.0, "column 'year'"),
+    "week column": (_labelled(range(1, 9), "week"), 1.0, "column 'week'"),
+    "quarter column": (_labelled(range(1, 9), "quarter"), 13.0, "column 'quarter'"),
+    "month column": (_labelled(range(1, 9), "month"), 52 / 12, "column 'month'"),
+    "year and month": (
+        "year,month,adoptions\n"
+        + "".join(f"{2020 + (m > 12)},{(m - 1) % 12 + 1},{m}\n" for m in range(9, 17)),
+        52 / 12,
+        "columns 'year' and 'month'",
+    ),
+    "monthly dates": (
+        _labelled([f"2021-{m:02d}-01" for m in range(1, 9)], "date"),
+        52 / 12,
+        "dates spaced 1 month",
+    ),
+    "month-end dates": (
+        _labelled(
+            [
+                "2021-01-31",
+                "2021-02-28",
+                "2021-03-31",
+                "2021-04-30",
+                "2021-05-31",
+                "2021-06-30",
+                "2021-07-31",
+                "2021-08-31",
+            ],
+            "date",
+        ),
+        52 / 12,
+        "dates spaced 1 month",
+    ),
+    "weekly dates in period": (
+        _labelled(
+            [
+                "2021-01-04",
+                "2021-01-11",
+                "2021-01-18",
+                "2021-01-25",
+                "2021-02-01",
+                "2021-02-08",
+                "2021-02-15",
+                "2021-02-22",
+            ]
+        ),
+        1.0,
+        "dates spaced 1 week",
+    ),
+    "annual dates": (
+        _labelled([f"{y}-07-01" for y in range(1990, 1998)], "date"),
+        52.0,
+        "dates spaced 1 year",
+    ),
+    "comment line": (_labelled(range(1, 9), comment="# period: 1 quarter\n"), 13.0, "'# period: 1 quarter'"),
+    "weeks comment": (_labelled(range(1, 9), comment="# Weeks per period: 2\n"), 2.0, "Weeks per period: 2"),
+    "period with a year beside it": (
+        "period,year,adoptions\n" + "".join(f"{i},{1962 + i},{i}\n" for i in range(1, 9)),
+        52.0,
+        "column 'year'",
+    ),
+    "years in a period column": (_labelled(range(1963, 1971)), 52.0, "1963..1970, taken as calendar years"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PERIOD_CASES))
+def test_period_is_read_from_the_data(tmp_path, case):
+    text, weeks, words = PERIOD_CASES[case]
+    df = read_adoption_series(_write(tmp_path, text))
+    period = choose_period(df.attrs["periods"], None, "data.csv")
+    assert period.weeks == pytest.approx(weeks, rel=1e-12)
+    assert words in period.source
+    assert len(df) == 8 and np.all(np.diff(df["period"]) > 0)
+
+
+@pytest.mark.parametrize("path", PUBLISHED_FILES, ids=lambda p: p.stem)
+def test_bundled_annual_series_are_read_as_years(path):
+    df = read_adoption_series(path)
+    period = choose_period(df.attrs["periods"], None, path.name)
+    assert period.weeks == 52 and period.unit == "year"
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [range(1, 9), [1960, 1965, 1970, 1975, 1980, 1985, 1990, 1995], [1700 + i for i in range(8)]],
+    ids=["small numbers", "years with gaps", "before 1800"],
+)
+def test_no_period_is_guessed_from_labels_that_need_not_be_years(tmp_path, labels):
+    df = read_adoption_series(_write(tmp_path, _labelled(labels)))
+    assert df.attrs["periods"] == []
+    with pytest.raises(PeriodError) as info:
+        choose_period(df.attrs["periods"], None, "data.csv")
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith("data.csv: ") and "--weeks-per-period" in msg
+    # the flag then decides
+    assert choose_period(df.attrs["periods"], 4.0, "data.csv").weeks == 4.0
+
+
+def test_flag_overrides_and_disagreeing_sources_are_ambiguous(tmp_path):
+    text = _labelled(range(1963, 1971), "year", comment="# period: 1 month\n")
+    found = read_adoption_series(_write(tmp_path, text)).attrs["periods"]
+    assert sorted(p.weeks for p in found) == pytest.approx([52 / 12, 52.0])
+    with pytest.raises(PeriodError, match="ambiguous.*1 year.*1 month"):
+        choose_period(found, None, "data.csv")
+    chosen = choose_period(found, 13.0, "data.csv")
+    assert (chosen.weeks, chosen.source) == (13.0, "--weeks-per-period")
+
+
+@pytest.mark.parametrize(
+    "text, column, problem",
+    [
+        (
+            _labelled(
+                [
+                    "2021-01-04",
+                    "2021-01-11",
+                    "2021-01-19",
+                    "2021-01-25",
+                    "2021-02-01",
+                    "2021-02-08",
+                    "2021-02-15",
+                    "2021-02-22",
+                ],
+                "date",
+            ),
+            "date",
+            "not evenly spaced: 7 days then 8 days",
+        ),
+        (
+            _labelled(["2021-01-04", "2021-02-30"] + [f"2021-03-{d:02d}" for d in range(1, 7)], "date"),
+            "date",
+            "'2021-02-30' is not a valid date in row 2",
+        ),
+        (
+            "year,month,adoptions\n2020,11,1\n2020,13,2\n2021,1,3\n2021,2,4\n",
+            "month",
+            "13 is not a whole number within 1..12 in row 2",
+        ),
+        (
+            "year,month,adoptions\n2020,11,1\n2020,10,2\n2021,1,3\n2021,2,4\n",
+            "year+month",
+            "not strictly increasing: 2020-10 after 2020-11",
+        ),
+    ],
+    ids=["uneven dates", "impossible date", "month 13", "months backwards"],
+)
+def test_bad_time_columns_name_the_row(tmp_path, text, column, problem):
+    with pytest.raises(CalibrationError) as info:
+        read_adoption_series(_write(tmp_path, text))
+    assert info.value.column == column and problem in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def _annual_csv(tmp_path, header="year", first=1990, years=10):
+    """A noisy Bass series (p = 0.02, q = 0.5 per period, m = 10,000) labelled first, first + 1, ..."""
+    df = synthetic_series(0.02, 0.5, 10_000.0, years, noise_sd=20.0, rng=5)
+    rows = "".join(
+        f"{first - 1 + int(t)},{a:.2f}\n" for t, a in zip(df["period"], df["adoptions"], strict=True)
+    )
+    path = tmp_path / "annual.csv"
+    path.write_text(f"{header},adoptions\n{rows}")
+    return path
+
+
+def _calibrate(args, capsys):
+    code = cli(["calibrate", *args])
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_annual_series_gives_52_weeks_and_a_horizon_of_years_x_52(tmp_path, capsys):
+    data, out = _annual_csv(tmp_path), tmp_path / "annual.toml"
+    common = ["--scenario-out", str(out), "--customers", "1000", "--replications", "1"]
+    code, stdout, _ = _calibrate([str(data), "--json", *common], capsys)
+    assert code == 0
+    answer = json.loads(stdout)
+    assert answer["period"]["weeks"] == 52 and "column 'year'" in answer["period"]["source"]
+    assert answer["scenario"]["weeks"] == 10 * 52
+    assert tomllib.loads(out.read_text())["run"]["steps"] == 10 * 52
+    # per-week coefficients are the yearly ones spread over 52 weeks (refined, so near p/52)
+    assert answer["scenario"]["p_week"] == pytest.approx(answer["p"] / 52, rel=0.2)
+    assert answer["scenario"]["q_week"] == pytest.approx(answer["q"] / 52, rel=0.2)
+    # the words say it too
+    code, stdout, _ = _calibrate([str(data)], capsys)
+    assert code == 0
+    assert "period: 1 year = 52 weeks, read from column 'year'" in stdout
+    assert "(innovation, per year)" in stdout and "10 years" in stdout
+
+
+def test_weekly_column_gives_one_week_per_period(tmp_path, capsys):
+    data, out = _annual_csv(tmp_path, header="week", first=1), tmp_path / "weekly.toml"
+    code, stdout, _ = _calibrate(
+        [str(data), "--json", "--scenario-out", str(out), "--customers", "1000", "--replications", "1"],
+        capsys,
+    )
+    assert code == 0
+    answer = json.loads(stdout)
+    assert answer["period"]["weeks"] == 1 and answer["period"]["unit"] == "week"
+    assert tomllib.loads(out.read_text())["run"]["steps"] == 10
+
+
+def test_no_period_and_no_flag_exits_2_with_one_line(tmp_path, capsys):
+    data, out = _annual_csv(tmp_path, header="period", first=1), tmp_path / "never.toml"  # 1..10: not years
+    code, stdout, err = _calibrate([str(data), "--json", "--scenario-out", str(out)], capsys)
+    assert code == 2 and stdout == ""
+    assert err.count("\n") == 1 and "annual.csv" in err
+    assert "could not be found" in err and "--weeks-per-period" in err
+    assert not out.exists()
+
+
+def test_flag_overrides_the_period_in_the_data(tmp_path, capsys):
+    data, out = _annual_csv(tmp_path), tmp_path / "quarterly.toml"
+    code, stdout, _ = _calibrate(
+        [
+            str(data),
+            "--json",
+            "--weeks-per-period",
+            "13",
+            "--scenario-out",
+            str(out),
+            "--customers",
+            "1000",
+            "--replications",
+            "1",
+        ],
+        capsys,
+    )
+    assert code == 0
+    answer = json.loads(stdout)
+    assert answer["period"]["weeks"] == 13 and answer["period"]["source"] == "--weeks-per-period"
+    assert tomllib.loads(out.read_text())["run"]["steps"] == 10 * 13

@@ -145,9 +145,10 @@ def _write(path, df):
 def test_calibrate_json_keys_and_synthetic_recovery(tmp_path, capsys):
     p, q, m = 0.02, 0.45, 50_000.0
     csv = _write(tmp_path / "synthetic.csv", synthetic_series(p, q, m, 16, noise_sd=60.0, rng=7))
-    assert cli(["calibrate", str(csv), "--json"]) == 0
+    assert cli(["calibrate", str(csv), "--json", "--weeks-per-period", "1"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"p", "q", "m", "p_se", "q_se", "m_se", "r2", "peak_period", "n_periods"}
+    assert set(out) == {"p", "q", "m", "p_se", "q_se", "m_se", "r2", "peak_period", "n_periods", "period"}
+    assert out["period"]["weeks"] == 1 and out["period"]["source"] == "--weeks-per-period"
     assert out["n_periods"] == 16
     for name, true in (("p", p), ("q", q), ("m", m)):
         assert abs(out[name] - true) <= 2.5 * out[f"{name}_se"], (

@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from sim.validation.bass import bass_adoptions, peak_adoptions, peak_time
+from sim.validation.periods import TIME_COLUMNS, PeriodError, find_periods, time_axis
 
 __all__ = [
     "BassFit",
@@ -100,13 +101,17 @@ def _parse_number(text: str) -> float | None:
 def read_adoption_series(path: str | Path) -> pd.DataFrame:
     """Read and validate an adoption series CSV.
 
-    The file has a header row and columns ``period`` plus either
-    ``adoptions`` (new adopters in each period) or ``cumulative`` (total
-    adopters up to the end of each period; converted to per-period adoptions
-    with the first row's cumulative taken as that period's adoptions). If
-    both are present ``adoptions`` is used. Other columns are ignored. Lines
-    whose first non-blank character is ``#`` are comments (the bundled data
-    files cite their source there); blank lines are skipped.
+    The file has a header row, a time column and either ``adoptions`` (new
+    adopters in each period) or ``cumulative`` (total adopters up to the end
+    of each period; converted to per-period adoptions with the first row's
+    cumulative taken as that period's adoptions). If both are present
+    ``adoptions`` is used. The time column is ``period`` (numbers or ISO
+    dates), else ``date``, ``week``, ``month``, ``quarter`` or ``year``
+    (``year`` with ``month`` or ``quarter`` is read as one step per month or
+    quarter); what it and the comments say about the length of a period is
+    kept for :func:`sim.validation.periods.choose_period`. Other columns are
+    ignored. Lines whose first non-blank character is ``#`` are comments (the
+    bundled data files cite their source there); blank lines are skipped.
 
     Rows are numbered from 1 at the first data row after the header; line
     numbers count every physical line of the file from 1.
@@ -116,10 +121,13 @@ def read_adoption_series(path: str | Path) -> pd.DataFrame:
 
     Returns:
         DataFrame with columns ``period`` (float, strictly increasing; the
-        period label, e.g. a year or week number), ``adoptions`` (float,
+        period label, e.g. a year or week number; 1..n for dates), ``adoptions`` (float,
         adopters per period, >= 0) and ``cumulative`` (float, adopters to
-        date). ``df.attrs`` holds ``source`` (the path as a string) and
-        ``comments`` (the comment lines, without the leading ``#``).
+        date). ``df.attrs`` holds ``source`` (the path as a string),
+        ``comments`` (the comment lines, without the leading ``#``),
+        ``labels`` (the time column as written, one string per row) and
+        ``periods`` (the :class:`~sim.validation.periods.Period` s the data
+        state; empty if they say nothing, several if they disagree).
 
     Raises:
         CalibrationError: If the file is missing or unreadable, a column is
@@ -151,8 +159,14 @@ def read_adoption_series(path: str | Path) -> pd.DataFrame:
         raise CalibrationError(name, "no header row and no data (file is empty)")
 
     header = [h.strip().lower() for h in next(csv.reader([data_lines[0][1]]))]
-    if "period" not in header:
-        raise CalibrationError(name, f"missing required column (found columns: {header})", "period")
+    time_names = [c for c in TIME_COLUMNS if c in header]
+    if not time_names:
+        raise CalibrationError(
+            name,
+            "missing required column: need 'period' or a time column 'date', 'year', 'quarter', "
+            f"'month' or 'week' (found columns: {header})",
+            "period",
+        )
     if "adoptions" in header:
         value_col = "adoptions"
     elif "cumulative" in header:
@@ -163,35 +177,40 @@ def read_adoption_series(path: str | Path) -> pd.DataFrame:
             f"missing column: need 'adoptions' or 'cumulative' (found columns: {header})",
             "adoptions",
         )
-    i_period = header.index("period")
     i_value = header.index(value_col)
 
-    periods: list[float] = []
+    cells_of: dict[str, list[str]] = {c: [] for c in time_names}
     values: list[float] = []
     rows = list(csv.reader(io.StringIO("\n".join(line for _, line in data_lines[1:]))))
     for row_no, (cells, (lineno, _)) in enumerate(zip(rows, data_lines[1:], strict=True), 1):
         where = f"in row {row_no} (line {lineno})"
-        for col, idx, sink in (
-            ("period", i_period, periods),
-            (value_col, i_value, values),
-        ):
+        for col in [*time_names, value_col]:
+            idx = header.index(col)
             if idx >= len(cells) or not cells[idx].strip():
                 raise CalibrationError(name, f"missing value {where}", col)
-            value = _parse_number(cells[idx])
-            if value is None:
-                raise CalibrationError(name, f"non-numeric value {cells[idx].strip()!r} {where}", col)
-            sink.append(value)
+            if col in cells_of:
+                cells_of[col].append(cells[idx].strip())
+        value = _parse_number(cells[i_value])
+        if value is None:
+            raise CalibrationError(name, f"non-numeric value {cells[i_value].strip()!r} {where}", value_col)
+        values.append(value)
 
-    n = len(periods)
+    n = len(values)
     if n < MIN_PERIODS:
-        raise CalibrationError(name, f"only {n} period(s); need at least {MIN_PERIODS}", "period")
+        raise CalibrationError(name, f"only {n} period(s); need at least {MIN_PERIODS}", time_names[0])
+    try:
+        axis = time_axis(cells_of)
+    except PeriodError as exc:
+        row = f" in row {exc.row} (line {data_lines[exc.row][0]})" if exc.row else ""
+        raise CalibrationError(name, exc.problem + row, exc.column) from None
+    periods = axis.labels
     for i in range(1, n):
         if periods[i] <= periods[i - 1]:
             raise CalibrationError(
                 name,
-                f"periods not strictly increasing: {periods[i]:g} after "
-                f"{periods[i - 1]:g} in row {i + 1} (line {data_lines[i + 1][0]})",
-                "period",
+                f"periods not strictly increasing: {axis.display[i]} after "
+                f"{axis.display[i - 1]} in row {i + 1} (line {data_lines[i + 1][0]})",
+                axis.column,
             )
 
     vals = np.asarray(values, dtype=float)
@@ -226,6 +245,8 @@ def read_adoption_series(path: str | Path) -> pd.DataFrame:
     )
     df.attrs["source"] = str(path)
     df.attrs["comments"] = comments
+    df.attrs["labels"] = axis.display
+    df.attrs["periods"] = find_periods(axis, cells_of, comments)
     return df
 
 

@@ -4,8 +4,14 @@ The CSV has columns ``period`` and ``adoptions`` (new adopters per period, any u
 ``cumulative``; lines starting with ``#`` are comments. The fit is non-linear least squares on
 the per-period adoptions (Srinivasan & Mason 1986; :func:`sim.validation.calibrate.fit_bass`).
 
+The length of a period (one row) is read from the data (a ``year``, ``quarter``, ``month`` or
+``week`` column, evenly spaced dates, a ``# period: 1 year`` line, or a ``period`` column of
+consecutive calendar years; :mod:`sim.validation.periods`) or given with ``--weeks-per-period``,
+which overrides the data; without either the command stops (exit 2) rather than guess.
+
 With ``--scenario-out FILE`` it also writes a ``bass_docking``-style scenario whose agents
-reproduce the fitted curve: a period is ``--weeks-per-period`` weeks, the per-week ``p`` and
+reproduce the fitted curve over the data's span (``n`` periods of ``W`` weeks: ``n x W`` weeks
+of horizon): the per-week ``p`` and
 ``q`` are chosen so that the weekly recursion follows the fitted curve, and the market potential
 ``m`` is the town of ``--customers`` customers (each stands for ``m / customers`` adopters). It
 then runs that scenario and reports how well the simulated curve fits the data. An existing
@@ -27,9 +33,10 @@ from sim.config.errors import UsageError
 from sim.config.scenario import load_scenario, to_toml
 from sim.validation.calibrate import CalibrationError, fit_bass, read_adoption_series
 from sim.validation.docking import calibrated_scenario, simulated_fit, weekly_coefficients
+from sim.validation.periods import PeriodError, choose_period
 
 JSON_KEYS = ("p", "q", "m", "p_se", "q_se", "m_se", "r2", "peak_period", "n_periods")
-"""Keys of the ``--json`` answer (plus ``scenario`` with ``--scenario-out``)."""
+"""Keys of the ``--json`` answer (plus ``period``, and ``scenario`` with ``--scenario-out``)."""
 
 
 def scenario_name(data: str) -> str:
@@ -55,9 +62,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--weeks-per-period",
         type=float,
-        default=1.0,
+        default=None,
         metavar="W",
-        help="weeks in one period of the data (1 weekly, 4.35 monthly, 13 quarterly, 52 yearly; default 1)",
+        help="weeks in one period (row) of the data (1 weekly, 4.333 monthly, 13 quarterly, 52 yearly); "
+        "needed when the data do not say, and overrides what they say",
     )
     p.add_argument(
         "--customers",
@@ -77,7 +85,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
-    if not (math.isfinite(args.weeks_per_period) and 0.01 <= args.weeks_per_period <= 520):
+    w = args.weeks_per_period
+    if w is not None and not (math.isfinite(w) and 0.01 <= w <= 520):
         raise UsageError(f"--weeks-per-period: {args.weeks_per_period} is out of range 0.01..520")
     if not 100 <= args.customers <= 2_000_000:
         raise UsageError(f"--customers: {args.customers} is out of range 100..2000000")
@@ -98,15 +107,17 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"{out_path}: folder {out_path.parent} does not exist")
     try:
         df = read_adoption_series(args.data)
+        period = choose_period(df.attrs["periods"], args.weeks_per_period, Path(args.data).name)
         fit = fit_bass(df["period"].to_numpy(), df["adoptions"].to_numpy(), source=Path(args.data).name)
-    except CalibrationError as exc:
+    except (CalibrationError, PeriodError) as exc:
         raise UsageError(str(exc)) from None
     answer = {k: fit.to_dict()[k] for k in JSON_KEYS}
-    text = [format_fit(fit, df)]
+    answer["period"] = period.to_dict()
+    text = [format_fit(fit, df, period)]
 
     if out_path is not None:
         n = fit.n_periods
-        w = args.weeks_per_period
+        w = period.weeks
         coef = weekly_coefficients(fit.p, fit.q, w, n)
         weeks = int(math.ceil(n * w))
         scenario = calibrated_scenario(
@@ -118,7 +129,7 @@ def main(args: argparse.Namespace) -> int:
             replications=args.replications,
             seed=args.seed,
         )
-        header = scenario_header(args.data, fit, coef, w, args.customers)
+        header = scenario_header(args.data, fit, coef, period, args.customers)
         try:
             with out_path.open("x", encoding="utf-8") as fh:  # "x": never overwrite
                 fh.write(header + to_toml(scenario.data))
@@ -159,7 +170,7 @@ def main(args: argparse.Namespace) -> int:
             "replications": check["replications"],
             "simulated_adoptions": check["simulated_adoptions"],
         }
-        text.append(format_check(answer["scenario"], check))
+        text.append(format_check(answer["scenario"], check, df.attrs["labels"], period))
     if args.json:
         print(json.dumps(answer))
     else:
@@ -167,14 +178,16 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def scenario_header(data: str, fit, coef: dict, w: float, customers: int) -> str:
+def scenario_header(data: str, fit, coef: dict, period, customers: int) -> str:
     """Comment lines at the top of a calibrated scenario: where its numbers come from."""
+    w = period.weeks
     return (
         f"# Written by `commsim calibrate {data} --weeks-per-period {w:g} --customers "
         f"{customers}`.\n"
-        f"# Bass fit (per period): p = {fit.p:.6g}, q = {fit.q:.6g}, m = {fit.m:.6g} (R^2 = "
-        f"{fit.r2:.4f}).\n"
-        f"# One period = {w:g} weeks; per week p = {coef['p_week']:.6g}, q = {coef['q_week']:.6g}\n"
+        f"# Period: {period.describe()}.\n"
+        f"# Bass fit ({period.per}): p = {fit.p:.6g}, q = {fit.q:.6g}, m = {fit.m:.6g} (R^2 = "
+        f"{fit.r2:.4f}), {fit.n_periods} {period.plural} = {fit.n_periods * w:g} weeks of data.\n"
+        f"# Per week p = {coef['p_week']:.6g}, q = {coef['q_week']:.6g}\n"
         f"# (p/W = {coef['p_scaled']:.6g}, q/W = {coef['q_scaled']:.6g}, refined so the weekly "
         "recursion\n"
         f"# follows the fitted curve; largest remaining gap in F {coef['max_gap']:.4f}).\n"
@@ -183,43 +196,48 @@ def scenario_header(data: str, fit, coef: dict, w: float, customers: int) -> str
     )
 
 
-def format_fit(fit, df) -> str:
-    """The fit as a few human-readable lines."""
+def format_fit(fit, df, period) -> str:
+    """The fit as a few human-readable lines, rates per period of the data (stated)."""
+    labels = df.attrs.get("labels") or [f"{x:g}" for x in df["period"]]
     first = df["period"].iloc[0]
+    numeric = labels[0] == f"{first:g}"  # labels such as 1963 (not dates): say where the peak falls
+    at = f"; label ~{first - 1 + fit.peak_period:.1f}" if numeric else ""
     return "\n".join(
         [
-            f"Bass fit to {df.attrs.get('source', 'data')} ({fit.n_periods} periods, NLS on "
-            "per-period adoptions):",
-            f"  p = {fit.p:.5f} +/- {fit.p_se:.5f}   (innovation, per period)",
-            f"  q = {fit.q:.5f} +/- {fit.q_se:.5f}   (imitation, per period)",
-            f"  m = {fit.m:,.1f} +/- {fit.m_se:,.1f}   (market potential, data units)",
+            f"Bass fit to {df.attrs.get('source', 'data')} ({fit.n_periods} {period.plural}, "
+            f"{labels[0]} to {labels[-1]}; NLS on adoptions {period.per}):",
+            f"  period: {period.describe()}",
+            f"  p = {fit.p:.5f} +/- {fit.p_se:.5f}   (innovation, {period.per})",
+            f"  q = {fit.q:.5f} +/- {fit.q_se:.5f}   (imitation, {period.per})",
+            f"  m = {fit.m:,.1f} +/- {fit.m_se:,.1f}   (market potential, adopters in the data's units)",
             f"  R^2 = {fit.r2:.4f}",
-            f"  peak: {fit.peak_period:.2f} periods after launch (period label "
-            f"~{first - 1 + fit.peak_period:.1f}), "
-            f"{fit.peak_adoptions:,.1f} adoptions per period at the peak",
+            f"  peak: {fit.peak_period:.2f} {period.plural} after launch (= week "
+            f"{fit.peak_period * period.weeks:.0f}{at}), "
+            f"{fit.peak_adoptions:,.1f} adoptions {period.per} at the peak",
         ]
     )
 
 
-def format_check(s: dict, check: dict) -> str:
-    """The closing check as human-readable lines."""
+def format_check(s: dict, check: dict, labels: list[str], period) -> str:
+    """The closing check as human-readable lines (adoptions per period of the data)."""
+    width = max(6, *(len(x) for x in labels))
     lines = [
         "",
-        f"Scenario written to {s['path']}: {s['customers']:,} customers for m, {s['weeks']} weeks, "
+        f"Scenario written to {s['path']}: {s['customers']:,} customers for m, {s['weeks']} weeks "
+        f"({len(check['periods'])} {period.plural} x {period.weeks:.4g} weeks), "
         f"p = {s['p_week']:.6g}, q = {s['q_week']:.6g} per week.",
-        f"Closing check ({s['replications']} runs): simulated vs data R^2 = "
+        f"Closing check (mean of {s['replications']} runs): simulated vs data R^2 = "
         f"{s['r2_simulated']:.4f} "
-        f"(the fitted curve's own R^2 = {s['r2_fit']:.4f}); largest gap of simulated F from the "
-        "fitted "
-        f"curve = {s['max_gap_F']:.4f}.",
-        "  period      data   fitted   simulated",
+        f"(the fitted curve's own R^2 = {s['r2_fit']:.4f}); largest gap of simulated F (share of "
+        f"the market adopted) from the fitted curve = {s['max_gap_F']:.4f}.",
+        f"  {'period':>{width}}      data   fitted   simulated   (adoptions {period.per})",
     ]
-    for per, y, f, sim in zip(
-        check["periods"],
+    for lab, y, f, sim in zip(
+        labels,
         check["data"],
         check["fitted_adoptions"],
         check["simulated_adoptions"],
         strict=True,
     ):
-        lines.append(f"  {per:6g}  {y:9.1f} {f:8.1f}  {sim:10.1f}")
+        lines.append(f"  {lab:>{width}}  {y:9.1f} {f:8.1f}  {sim:10.1f}")
     return "\n".join(lines)
