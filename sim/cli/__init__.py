@@ -26,6 +26,7 @@ COMMANDS = {
     "calibrate": ("sim.cli.commands.calibrate", "fit Bass p, q, m to an adoption series"),
     "dashboard": ("sim.cli.commands.dashboard", "serve the workshop dashboard in the browser"),
     "list": ("sim.cli.commands.list", "list the built-in scenarios and experiments"),
+    "explain": ("sim.cli.commands.explain", "what community work and each lever are worth, paired"),
 }
 
 
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
-    if command == "sweep":
+    if command in ("sweep", "explain"):
         # One worker per core: each single-threaded, so numerical libraries start no thread pools
         # (this also lets the workers be forked from this process, see sim.experiments.sweep).
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
