@@ -235,6 +235,15 @@ class ReferenceCustomer(FixedAgent):
         self.satisfaction[b] = e
         w = beh["score_trust_weight"]
         self.score[b] = min(max(round(10.0 * ((1 - w) * e + w * t)), 0), 10)
+        # Retention and win-back events (measures only): read before this purchase changes anything.
+        was = self.patron[biz.category]
+        if was >= 0:
+            m.businesses_by_id[was].repeat_chances += 1
+            biz.repeats += was == b
+        for o in m.open_shops[biz.category]:
+            if o != was and o in self.acquired:
+                m.businesses_by_id[o].winback_chances += 1
+                biz.winbacks += o == b
         if not returning:
             # A recent recommendation makes the first purchase a referral when a strong tie
             # made it, word of mouth when a weak tie did.
@@ -367,6 +376,7 @@ class ReferenceBusiness(mesa.Agent):
         self.new_by_channel = [0] * len(CHANNELS)
         self.customers_active = 0
         self.churned = 0
+        self.repeat_chances = self.repeats = self.winback_chances = self.winbacks = 0
         self.promoters = 0
         self.detractors = 0
         self.scored = 0
@@ -492,19 +502,22 @@ class ReferenceBusiness(mesa.Agent):
             "promoters": self.promoters,
             "detractors": self.detractors,
             "partner_referrals_given": self.referrals_given,
+            "repeat_chances": self.repeat_chances,
+            "repeats": self.repeats,
         }
         for name, count in zip(CHANNELS, self.new_by_channel, strict=True):
             row[f"new_from_{name}"] = count
         row["promoter_score"] = (
             100.0 * (self.promoters - self.detractors) / self.scored if self.scored else math.nan
         )
-        # Weekly retention over the last quarter: 1 - churned / customers exposed to churn.
+        # Retention over the last quarter: of the purchases in the category by customers whose
+        # previous one there was from this business, the share made here again.
         hist = self.history
         t = len(hist)
         lo = max(0, t - RETENTION_WINDOW + 1)
-        churned = sum(h["churned"] for h in hist[lo:]) + self.churned
-        exposed = sum(h["customers_active"] for h in hist[max(0, lo - 1) : t])
-        row["retention_rate"] = 1.0 - churned / exposed if exposed > 0 else math.nan
+        chances = sum(h["repeat_chances"] for h in hist[lo:]) + self.repeat_chances
+        repeats = sum(h["repeats"] for h in hist[lo:]) + self.repeats
+        row["retention_rate"] = repeats / chances if chances > 0 else math.nan
         hist.append(row)
         self.reset_counters()
 

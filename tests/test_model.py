@@ -7,7 +7,6 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sim import CommunityModel, Strategy, load_scenario, run_scenario, simulate
@@ -310,28 +309,34 @@ def test_active_promoter_detractor_and_lapse_counts_match_the_state(monkeypatch)
     assert m.n_businesses == 13 and (~m.alive).any() and m.standing["churned"].sum() > 0
 
 
-def test_lifetime_value_estimate_is_m_r_over_1_plus_d_minus_r():
-    assert clv_estimate(10.0, 0.8, 0.1) == pytest.approx(10 * 0.8 / 0.3)
-    assert clv_estimate(5.0, 0.0, 0.05) == 0.0
-    assert np.isnan(clv_estimate(5.0, 1.2, 0.05))
+def test_lifetime_value_estimate_is_gupta_lehmann_per_purchase_cycle_without_winbacks():
+    """ODD 7.9: with no win-backs and no horizon, m + m r / (1 + d / p - r) (first purchase included)."""
+    m, r, p, d = 10.0, 0.8, 0.25, 0.002
+    assert clv_estimate(m, r, 0.0, p, d) == pytest.approx(m + m * r / (1 + d / p - r))
+    assert clv_estimate(5.0, 0.0, 0.0, 0.5, 0.002) == pytest.approx(5.0)  # only the first purchase
+    assert np.isnan(clv_estimate(5.0, np.nan, 0.1, 0.5, 0.002))
 
 
-def test_recorded_lifetime_value_uses_the_formula_with_weekly_rates():
+def test_recorded_lifetime_value_uses_the_formula_with_the_quarters_rates():
     m = CommunityModel(small(), seed=9)
     m.run(40)
     rec = m.recorder.data
     t = m.recorder.rows - 1
     lo = t - 12
-    churned = rec["churned"][lo : t + 1].sum(axis=0)
-    exposed = rec["customers_active"][lo - 1 : t].sum(axis=0)
-    held = rec["customers_active"][lo : t + 1].sum(axis=0)
+
+    def quarter(column):
+        return rec[column][lo : t + 1].sum(axis=0)
+
     with np.errstate(invalid="ignore", divide="ignore"):  # a closed business has no customers: nan
-        r = 1 - churned / exposed
-        gross = (rec["revenue"][lo : t + 1] - rec["goods_cost"][lo : t + 1]).sum(axis=0)
-        margin = np.where(held > 0, gross / held, np.nan)
+        r = quarter("repeats") / quarter("repeat_chances")
+        rho = quarter("winbacks") / quarter("winback_chances")
+        margin = (quarter("revenue") - quarter("goods_cost")) / quarter("purchases")
     assert np.isfinite(r).sum() >= m.n_businesses // 2  # the identity is checked on real numbers
+    assert ((r > 0) & (r < 1)).sum() >= m.n_businesses // 2
     d = 1.10 ** (1 / 52) - 1
-    assert np.allclose(rec["clv_estimate"][t], margin * r / (1 + d - r), equal_nan=True)
+    need = m.category_frequency[m.business_category]
+    assert np.allclose(rec["retention_rate"][t], r, equal_nan=True)
+    assert np.allclose(rec["clv_estimate"][t], clv_estimate(margin, r, rho, need, d), equal_nan=True)
 
 
 def test_momentum_week_finds_the_start_of_sustained_growth():
@@ -615,29 +620,6 @@ def test_partner_picks_are_independent_with_the_given_chance():
             assert abs(share[0] - p) < 0.04 and abs(share[-1] - p) < 0.04
             assert abs(share.mean() - p) < 0.005
     assert np.array_equal(sent_positions(rng, 7, 1.0), np.arange(7))
-
-
-def test_overtake_week_is_where_cumulative_revenue_takes_the_lead_for_good():
-    from sim.outputs.compare import overtake_weeks
-
-    weeks = np.arange(1, 11)
-    # B starts ahead; A's weekly revenue crosses B's twice (weeks 4 and 6) but its cumulative
-    # revenue passes B's only in week 7 and stays ahead.
-    a = np.array([1, 1, 1, 5, 1, 6, 7, 6, 6, 6], dtype=float)
-    b = np.array([3, 3, 3, 3, 3, 3, 3, 3, 3, 3], dtype=float)
-    ts = pd.DataFrame(
-        {
-            "arm": "base",
-            "step": np.concatenate([weeks, weeks]),
-            "strategy": ["A"] * 10 + ["B"] * 10,
-            "revenue": np.concatenate([a, b]),
-        }
-    )
-    got = overtake_weeks(ts).set_index(["strategy", "over"])
-    assert np.cumsum(a)[6] > np.cumsum(b)[6] and np.cumsum(a)[5] <= np.cumsum(b)[5]
-    assert got.loc[("A", "B"), "week"] == 7
-    assert got.loc[("B", "A"), "week"] == -1  # not ahead at the end
-    assert not got["ahead_from_start"].any()
 
 
 def test_week_progress_is_reported_and_changes_nothing():

@@ -4,6 +4,7 @@ Reporters are kept apart from the dynamics: :class:`Recorder` reads the model's 
 of each week into preallocated, labelled arrays, and :meth:`Recorder.table` turns them into one
 row per week x business. The formulas (promoter score, lifetime value, time to momentum, social
 return on community investment) are plain functions, tested against hand-computed values.
+Cohorts are kept by :mod:`sim.core.cohorts`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import pandas as pd
 from mesa import Model
 
 from sim.core.channels import CHANNELS, CODE
+from sim.core.stages.purchases import need_probability
 
 Referred = tuple[np.ndarray, np.ndarray]
 """Partner referrals given and received this week, per business."""
 
 RETENTION_WINDOW = 13
-"""Weeks over which weekly retention and margin are averaged (a quarter)."""
+"""Weeks over which retention and win-back events and the margin per purchase are summed (a quarter)."""
 
+REPEAT_COLUMNS = ("repeat_chances", "repeats", "winback_chances", "winbacks")
+"""This week's retention and win-back events per business (stage 4; ODD 7.9)."""
 COUNT_COLUMNS = (
     "new_customers",
     *(f"new_from_{name}" for name in CHANNELS),
@@ -30,6 +34,7 @@ COUNT_COLUMNS = (
     "cut_backs",
     "partner_referrals_given",
     "partner_referrals_received",
+    *REPEAT_COLUMNS,
 )
 MONEY_COLUMNS = (
     "revenue",
@@ -41,7 +46,13 @@ MONEY_COLUMNS = (
     "community_cost",
     "owner_time_cost",
     "total_spend",
+    "acquisition_spend",
+    *(f"revenue_from_{name}" for name in CHANNELS),
 )
+REFERRED_CHANNELS = ("referral", "word_of_mouth", "partner")
+"""Channels of customers who came by another's word (referral share of revenue, ODD 7.9)."""
+CLV_HORIZON = 52
+"""Weeks after the first purchase over which value is realised (``clv_realised``, ``clv_estimate_52w``)."""
 COLUMNS = (
     "alive",
     "closed_by_market",
@@ -51,10 +62,12 @@ COLUMNS = (
     *MONEY_COLUMNS,
     "price",
     "retention_rate",
+    "winback_rate",
     "promoter_score",
     "promoters",
     "detractors",
     "clv_estimate",
+    "clv_estimate_52w",
     "clv_realised",
     "trust_mean",
     "social_capital",
@@ -81,16 +94,42 @@ def promoter_score(scores: np.ndarray) -> float:
     return 100.0 * (np.mean(s >= 9) - np.mean(s <= 6))
 
 
-def clv_estimate(margin, retention, discount: float):
-    """Customer lifetime value m*r/(1+d-r): margin per period, retention and discount per period.
+def clv_estimate(margin, retention, winback, need, discount: float, weeks: int | None = None):
+    """Expected discounted margin of a newly won customer, from the first purchase on (ODD 7.9).
 
-    The standard infinite-horizon formula (Gupta & Lehmann 2003) with margin counted from the
-    first retained period. Returns 0 for retention 0 and nan when 1 + d - r <= 0 (or a figure
-    is nan). Takes numbers or arrays (one value per business).
+    A customer needs the category with probability ``need`` a week (purchase cycle 1 / need
+    weeks); at each need they buy from the business again with probability ``retention`` if
+    their previous purchase in the category was there, and with probability ``winback`` if it
+    was elsewhere (a two-state chain; 0 when nothing was measured). Each purchase earns
+    ``margin`` (currency); ``discount`` is per week. Over ``weeks`` weeks after the first
+    purchase (None: for ever) the value is
+
+        margin x (1 + need x sum_w x^w [pi + (1 - pi) lambda g^(w-1)]),
+
+    with x = 1 / (1 + discount), lambda = retention - winback, pi = winback / (1 - lambda) and
+    g = 1 - need + need x lambda. With winback 0 and no horizon this is margin + m r / (1 + d' - r)
+    with d' = discount / need, the Gupta & Lehmann (2003) formula per purchase cycle. Nan where
+    a figure is nan; inf where nothing discounts a customer who never leaves. Takes numbers or
+    arrays (one value per business).
     """
-    denominator = 1.0 + discount - np.asarray(retention, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.where(denominator > 0, margin * retention / denominator, np.nan)
+    m = np.asarray(margin, dtype=float)
+    r = np.asarray(retention, dtype=float)
+    rho = np.nan_to_num(np.asarray(winback, dtype=float), nan=0.0)
+    p = np.asarray(need, dtype=float)
+    x = 1.0 / (1.0 + discount)
+    lam = r - rho
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        pi = np.where((rho > 0) & (lam < 1), rho / (1.0 - lam), 0.0)
+        g = 1.0 - p + p * lam
+        if weeks is None:
+            stay = np.where(pi > 0, pi * x / (1.0 - x), 0.0)
+            decay = (1.0 - pi) * lam * x / (1.0 - g * x)
+        else:
+            stay = pi * (x * (1.0 - x**weeks) / (1.0 - x) if x < 1.0 else weeks)
+            gx = g * x
+            decay = (1.0 - pi) * lam * x * np.where(gx < 1.0, (1.0 - gx**weeks) / (1.0 - gx), weeks)
+        value = m * (1.0 + p * (stay + decay))
+    value = np.where(np.isnan(r), np.nan, value)
     return value if value.ndim else float(value)
 
 
@@ -184,8 +223,13 @@ class Recorder:
         d["purchases"][t] = money["units"]
         d["cut_backs"][t] = m.cut_backs
         d["partner_referrals_given"][t], d["partner_referrals_received"][t] = referred
-        for c in (*MONEY_COLUMNS[:2], *MONEY_COLUMNS[3:], "owner_hours"):  # all but cash
-            d[c][t] = money[c]
+        for c in (*MONEY_COLUMNS, "owner_hours"):
+            if c != "cash" and not c.startswith("revenue_from_"):
+                d[c][t] = money[c]
+        for name, code in CODE.items():
+            d[f"revenue_from_{name}"][t] = money["revenue_by_channel"][:, code]
+        for c, counts in zip(REPEAT_COLUMNS, m.repeat_counts, strict=True):
+            d[c][t] = counts
         d["cash"][t] = m.cash
         d["price"][t] = m.price
         prom = np.where(open_now, standing["promoters"], 0)
@@ -194,17 +238,25 @@ class Recorder:
         d["detractors"][t] = det
         d["promoter_score"][t] = np.where(n_scored > 0, 100.0 * (prom - det) / n_scored, np.nan)
         lo = max(0, t - RETENTION_WINDOW + 1)
-        churned = d["churned"][lo : t + 1].sum(axis=0)
-        exposed = d["customers_active"][max(0, lo - 1) : t].sum(axis=0)
-        gross = (d["revenue"][lo : t + 1] - d["goods_cost"][lo : t + 1]).sum(axis=0)
-        held = d["customers_active"][lo : t + 1].sum(axis=0)
-        r = np.where(exposed > 0, 1.0 - churned / exposed, np.nan)
-        margin = np.where(held > 0, gross / held, np.nan)
+
+        def quarter(column: str) -> np.ndarray:  # the last 13 weeks' total
+            return d[column][lo : t + 1].sum(axis=0)
+
+        def rate(events: str, chances: str) -> np.ndarray:  # nan where there was no chance
+            n = quarter(chances)
+            return quarter(events) / np.where(n > 0, n, np.nan)
+
+        r = rate("repeats", "repeat_chances")
+        rho = rate("winbacks", "winback_chances")
+        units = quarter("purchases")
+        margin = np.where(units > 0, (quarter("revenue") - quarter("goods_cost")) / units, np.nan)
+        need = need_probability(m)[m.business_category]
         d["retention_rate"][t] = r
-        d["clv_estimate"][t] = clv_estimate(margin, r, m.weekly_discount)
-        total_margin = m.margin_by_channel.sum(axis=1)
-        cum = d["cumulative_customers"][t]
-        d["clv_realised"][t] = np.where(cum > 0, total_margin / cum, np.nan)
+        d["winback_rate"][t] = rho
+        d["clv_estimate"][t] = clv_estimate(margin, r, rho, need, m.weekly_discount)
+        d["clv_estimate_52w"][t] = clv_estimate(margin, r, rho, need, m.weekly_discount, CLV_HORIZON)
+        m.cohorts.age(m)
+        d["clv_realised"][t] = m.cohorts.realised()
         n_aware = m.contact_counts[:, 1:].sum(axis=1)
         trust_sum = m.trust_held
         d["trust_mean"][t] = np.where(n_aware > 0, trust_sum / n_aware, np.nan)

@@ -21,6 +21,7 @@ from sim.config.paths import builtin_dirs
 from sim.config.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.core import measures, memory, parallel, standing
 from sim.core.agents import Business, Customer
+from sim.core.cohorts import Cohorts
 from sim.core.network import build_network
 from sim.core.shocks import ChainStore, Shock, shock_from_dict
 from sim.core.stages import (
@@ -152,6 +153,8 @@ class CommunityModel(mesa.Model):
         """This week's active customers, promoters, detractors and lapses per business (stage 5)."""
         self.trust_held = np.zeros(self.n_businesses)
         """Trust held by each business's aware customers at the end of the week (after fading)."""
+        self.cohorts = Cohorts(self.n_businesses, int(self.run_config["steps"]), self.weekly_discount)
+        """Customers by business, channel and quarter won: retention and margin by age (ODD 7.9)."""
         self.recorder = measures.Recorder(self)
         strategies_here = list(dict.fromkeys(s.name for s in self.business_strategy))
         self.datacollector = mesa.DataCollector(model_reporters=measures.group_reporters(strategies_here))

@@ -36,7 +36,8 @@ def plan(model: Model, intensity: np.ndarray) -> None:
     ``intensity``: this week's engagement intensity of each business (0 when closed or in a
     lockdown). Sets ``engagement`` (share of a full week on community work), ``time_share``
     (share of the asked hours each business could give, 0-1), ``personalisation_level`` and
-    ``referral_level`` (the strategies' levels times that share), and ``owner_hours_used``.
+    ``referral_level`` (the strategies' levels times that share), ``owner_hours_used`` and its
+    partnership part ``partner_hours_used`` (upkeep and referrals: acquisition spend, ODD 7.9).
     """
     eco = model.eco
     hours = float(eco["owner_hours"])
@@ -55,6 +56,7 @@ def plan(model: Model, intensity: np.ndarray) -> None:
     model.time_share = share
     model.owner_hours_asked = asked
     model.owner_hours_used = asked * share
+    model.partner_hours_used = np.where(model.alive, partners, 0.0) * share  # upkeep and referrals
     model.engagement = community_time * intensity * share
     model.personalisation_level = personalisation * share
     model.referral_level = referrals * share

@@ -175,6 +175,9 @@ def build_businesses(model: Model, data: dict[str, Any]) -> None:
     """Purchases by returning customers last week, per business (what personalisation time is planned for)."""
     """Distinct customers who have bought, per business."""
     model.new_by_channel = np.zeros((0, len(CHANNELS) + 1), dtype=np.int64)
+    model.repeat_counts = np.zeros((4, 0), dtype=np.int64)
+    """This week's repeat chances, repeats, win-back chances and win-backs per business (stage 4)."""
+    model.partner_hours_used = np.zeros(0)
     model.business_agents: list[Business] = []
     add_businesses(model, rows)
 
@@ -300,10 +303,14 @@ def add_businesses(model: Model, rows: list[dict[str, Any]]) -> None:
     model.customers_won = np.concatenate([model.customers_won, np.zeros(k, dtype=np.int64)])
     model.returning_purchases = np.concatenate([model.returning_purchases, np.zeros(k)])
     model.referrals_sent = np.concatenate([model.referrals_sent, np.zeros(k)])
+    model.repeat_counts = np.hstack([model.repeat_counts, np.zeros((4, k), dtype=np.int64)])
+    model.partner_hours_used = np.concatenate([model.partner_hours_used, np.zeros(k)])
     model.n_businesses = b_new
     set_partner_eligibility(model)
     for i in range(b_old, b_new):
         model.business_agents.append(Business(model, i))
+    if getattr(model, "cohorts", None) is not None:
+        model.cohorts.grow(k)
     if getattr(model, "recorder", None) is not None:
         model.recorder.grow(k)
 

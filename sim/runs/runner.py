@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.scenario import Scenario, arms, load_scenario
-from sim.core.measures import COUNT_COLUMNS, MONEY_COLUMNS, momentum_week
+from sim.core.measures import COUNT_COLUMNS, MONEY_COLUMNS, REFERRED_CHANNELS, momentum_week
 from sim.core.model import CommunityModel
 from sim.core.streams import seed_from
 
@@ -43,8 +43,10 @@ SUM_COLUMNS = (
 """Columns summed over a strategy group (counts and money)."""
 MEAN_COLUMNS = (
     "retention_rate",
+    "winback_rate",
     "promoter_score",
     "clv_estimate",
+    "clv_estimate_52w",
     "clv_realised",
     "trust_mean",
     "price",
@@ -68,9 +70,29 @@ def simulate(
 
     ``on_week`` (for progress bars) is called with 1 after each week.
     """
+    return simulate_tables(scenario, seed, steps, strategies, on_week)[0]
+
+
+def simulate_tables(
+    scenario: Scenario,
+    seed: int,
+    steps: int | None = None,
+    strategies: dict | None = None,
+    on_week: Callable[[int], Any] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`simulate`, returning its business x week table and its cohort table (:func:`cohort_table`)."""
     model = CommunityModel(scenario, seed=seed, strategies=strategies)
     model.run(scenario.data["run"]["steps"] if steps is None else steps, on_week)
-    return model.recorder.table()
+    return model.recorder.table(), cohort_table(model)
+
+
+def cohort_table(model: CommunityModel) -> pd.DataFrame:
+    """A model's cohorts so far: one row per business x acquisition channel x quarter won (ODD 7.9).
+
+    Customers, the share retained and the margin per customer (plain and discounted, currency)
+    13, 26 and 52 weeks after the first purchase; nan where the run ended before that age.
+    """
+    return model.cohorts.table(model)
 
 
 @dataclass
@@ -79,6 +101,8 @@ class Results:
 
     Attributes:
         timeseries: one row per arm x replication x week x business.
+        cohorts: one row per arm x replication x business x acquisition channel x quarter won
+            (:func:`cohort_table`).
         strategy_timeseries: the same measures per strategy group (sums of counts and money,
             means of rates, ``survival`` = share of the group's businesses open).
         summary: one row per arm x replication with end-of-run measures per strategy.
@@ -91,6 +115,7 @@ class Results:
     summary: pd.DataFrame
     scenario: Scenario
     seeds: list[int] = field(default_factory=list)
+    cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def run_scenario(
@@ -119,20 +144,22 @@ def run_scenario(
     reps = replications or run["replications"]
     seeds = replication_seeds(run["seed"] if seed is None else seed, reps)
     steps = steps or run["steps"]
-    tables = []
+    tables, cohorts = [], []
     for r, s in enumerate(seeds):
         for arm_name, arm in arms(scenario):
-            df = simulate(arm, s, steps, strategies, on_week)
-            df.insert(0, "seed", s)
-            df.insert(0, "replication", r)
-            df.insert(0, "arm", arm_name)
-            df.insert(0, "run_id", f"{arm_name}-r{r}")
-            tables.append(df)
+            weekly, cohort = simulate_tables(arm, s, steps, strategies, on_week)
+            for df in (weekly, cohort):
+                df.insert(0, "seed", s)
+                df.insert(0, "replication", r)
+                df.insert(0, "arm", arm_name)
+                df.insert(0, "run_id", f"{arm_name}-r{r}")
+            tables.append(weekly)
+            cohorts.append(cohort)
             if progress:
                 progress(1)
     ts = pd.concat(tables, ignore_index=True)
     strat = strategy_table(ts)
-    return Results(ts, strat, summary_table(strat), scenario, seeds)
+    return Results(ts, strat, summary_table(strat), scenario, seeds, pd.concat(cohorts, ignore_index=True))
 
 
 def strategy_table(ts: pd.DataFrame) -> pd.DataFrame:
@@ -167,12 +194,15 @@ def summary_table(strat: pd.DataFrame) -> pd.DataFrame:
                 "cash",
                 "survival",
                 "retention_rate",
+                "winback_rate",
                 "promoter_score",
                 "clv_estimate",
+                "clv_estimate_52w",
                 "clv_realised",
                 "trust_mean",
             ):
                 row[f"{c}_{strategy}"] = end[c]
+            row.update({f"{k}_{strategy}": v for k, v in acquisition_measures(sg).items()})
             row[f"total_revenue_{strategy}"] = sg["revenue"].sum()
             row[f"total_profit_{strategy}"] = sg["profit"].sum()
             # Currency per week per open business of the group (the budget the comparison holds equal).
@@ -182,3 +212,26 @@ def summary_table(strat: pd.DataFrame) -> pd.DataFrame:
             row[f"momentum_week_{strategy}"] = momentum_week(sg.sort_values("step")["revenue"].to_numpy())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def acquisition_measures(group: pd.DataFrame) -> dict[str, float]:
+    """Acquisition cost and referral share of revenue of one strategy group over a run (ODD 7.9).
+
+    ``group``: the group's rows of the strategy table, every week. ``cac`` is acquisition spend
+    (ads, community work and partnership time, currency) per new customer (all channels);
+    ``cac_ads`` and ``cac_community`` are each lever's cost per customer it won directly (first
+    purchase through that channel); ``referral_revenue_share`` is the share of revenue (0-1)
+    from customers won by referral, word of mouth or a partner. Nan where nothing was divided.
+    """
+    total = group.sum(numeric_only=True)
+
+    def ratio(a: float, b: float) -> float:
+        return float(a / b) if b > 0 else float("nan")
+
+    referred = sum(total[f"revenue_from_{c}"] for c in REFERRED_CHANNELS)
+    return {
+        "cac": ratio(total["acquisition_spend"], total["new_customers"]),
+        "cac_ads": ratio(total["ad_cost"], total["new_from_ads"]),
+        "cac_community": ratio(total["community_cost"], total["new_from_community"]),
+        "referral_revenue_share": ratio(referred, total["revenue"]),
+    }

@@ -2,7 +2,10 @@
 
 Profit is revenue less goods and fixed costs (scaled by the cost index), ads and the owner's
 hours on every lever at their value (:mod:`sim.core.owner_time`); ``total_spend`` is ads plus
-that owner time, what a strategy spends on winning and keeping customers. A business whose cash
+that owner time, what a strategy spends on winning and keeping customers, and
+``acquisition_spend`` its part that makes first contacts (ads, community work, partnerships; ODD
+7.9). Revenue and margin are also booked by the customers' acquisition channel, margin by cohort
+(:mod:`sim.core.cohorts`). A business whose cash
 stays below its credit line for ``closure_weeks`` closes; owners also leave at random
 (``owner_exit`` per week).
 """
@@ -20,25 +23,28 @@ from sim.core.stages.outreach import ad_budgets
 
 @njit(**JIT)
 def tally(business, price, channel, unit_cost, usual_price, cost_index, width):  # pragma: no cover
-    """Revenue, units and gross margin by acquisition channel of the week's purchases (ODD 7.7).
+    """Revenue, units, and revenue and gross margin by acquisition channel of the week's purchases (ODD 7.7).
 
     Purchase k was made at business ``business[k]`` for ``price[k]`` by a customer won through
     ``channel[k]``; its margin is the price less the unit cost (``unit_cost`` x ``usual_price`` x
     ``cost_index``). Sums run in purchase order, as ``numpy.bincount`` would.
 
     Returns:
-        (revenue, units) per business and margin per business x channel code (``width`` codes).
+        (revenue, units) per business and revenue and margin per business x channel code
+        (``width`` codes); a business's revenue by channel adds up to its revenue.
     """
     nb = len(unit_cost)
     revenue = np.zeros(nb)
     units = np.zeros(nb, np.int64)
+    by_channel = np.zeros((nb, width))
     margin = np.zeros((nb, width))
     for k in range(len(business)):
         b = business[k]
         revenue[b] += price[k]
         units[b] += 1
+        by_channel[b, channel[k]] += price[k]
         margin[b, channel[k]] += price[k] - unit_cost[b] * usual_price[b] * cost_index
-    return revenue, units, margin
+    return revenue, units, by_channel, margin
 
 
 def run(model: Model, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -46,7 +52,7 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     b = buys["business"]
     channel = buys["channel"]
     width = model.margin_by_channel.shape[1]
-    revenue, units, margin = tally(
+    revenue, units, by_channel, margin = tally(
         b, buys["price"], channel, model.unit_cost, model.usual_price, float(model.cost_index), width
     )
     alive = model.alive.astype(float)
@@ -56,9 +62,11 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     wage = owner_time.hourly_value(model)
     owner_time_cost = model.owner_hours_used * wage * alive
     community = model.engagement * float(model.eco["owner_hours"]) * wage * alive  # part of owner_time_cost
+    partnering = model.partner_hours_used * wage * alive  # part of owner_time_cost
     profit = revenue - goods - fixed - ads - owner_time_cost
     model.cash = model.cash + profit
     model.margin_by_channel += margin  # for the attribution of community value
+    model.cohorts.book(model, buys)
     below = model.alive & (model.cash < -model.credit_line)
     model.weeks_below = np.where(below, model.weeks_below + 1, 0)
     for i in np.flatnonzero(model.weeks_below >= model.eco["closure_weeks"]):
@@ -76,6 +84,8 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "owner_hours": model.owner_hours_used * alive,
         "owner_time_cost": owner_time_cost,
         "total_spend": ads + owner_time_cost,
+        "acquisition_spend": ads + community + partnering,
+        "revenue_by_channel": by_channel,
         "profit": profit,
     }
 

@@ -4,7 +4,9 @@ Satisfaction comes from quality, personalisation for returning customers, price 
 usual price and noise (one stream per category); trust rises slowly and falls fast; the score
 (0-10) follows satisfaction and trust. A first purchase records how the customer was won (the
 channel they first heard through, or a recent recommendation). Each purchase moves its pair in
-the purchase book that the standing counts read (:mod:`sim.core.standing`).
+the purchase book that the standing counts read (:mod:`sim.core.standing`) and, before it changes
+anything, counts as a repeat or win-back event for the retention measures (ODD 7.9); the first
+purchases go to the cohort book (:mod:`sim.core.cohorts`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def experience(
     strong_code,
     new_by_channel,
     book,
+    shops,
+    events,
 ):  # pragma: no cover - compiled
     """Experience, trust and score after each purchase; first-purchase channels (ODD 7.4).
 
@@ -78,9 +82,19 @@ def experience(
     ``CommunityModel.purchase_book``) moves each pair from the week and score class of its
     previous purchase to this week's.
 
-    Returns the acquisition channel of each purchase's customer.
+    Before a purchase changes anything, it is counted in ``events`` (4 x businesses) for the
+    retention measures (ODD 7.9): a *repeat chance* (row 0) for the business of the customer's
+    previous purchase in the category (``patron``), a *repeat* (row 1) when that is ``b[k]``
+    again; a *win-back chance* (row 2) for every other open business of the category
+    (``shops``: ``(ptr, ids)``, category k's are ``ids[ptr[k]:ptr[k + 1]]``) the customer had
+    bought from before, a *win-back* (row 3) for the one chosen.
+
+    Returns the acquisition channel of each purchase's customer and the week of their first
+    purchase from the business (this week for a first purchase).
     """
     channel = np.zeros(len(c), np.int8)
+    since = np.empty(len(c), np.int16)
+    shop_ptr, shop_ids = shops
     # Each pair's previous purchase week and score, and its new score, for the purchase book
     # (counted after the loop: counting inside it makes the loop a third slower).
     was_week = np.empty(len(c), np.int16)
@@ -100,6 +114,17 @@ def experience(
         was_week[k] = last_purchase[i, j]
         was_score[k] = score[i, j]
         returning = first_purchase[i, j] >= 0
+        was = patron[i, category[j]]
+        if was >= 0:
+            events[0, was] += 1
+            if was == j:
+                events[1, j] += 1
+        for s in range(shop_ptr[category[j]], shop_ptr[category[j] + 1]):
+            o = shop_ids[s]
+            if o != was and acquired[i, o] != 0:
+                events[2, o] += 1
+                if o == j:
+                    events[3, o] += 1
         x = quality[j] - price_disappointment * max(0.0, price_ratio[j] - 1.0) + noise[at[category[j]]]
         at[category[j]] += 1
         if returning:
@@ -122,13 +147,14 @@ def experience(
             new_by_channel[j, ch] += 1
             first_purchase[i, j] = week
         channel[k] = acquired[i, j]
+        since[k] = first_purchase[i, j]
         last_purchase[i, j] = week
         patron[i, category[j]] = j
     for k in range(len(c)):  # each pair leaves the week and score class of its previous purchase
         if was_week[k] >= 0:
             book_move(book, b[k], was_week[k], was_score[k], -1)
         book_move(book, b[k], week, new_score[k], 1)
-    return channel
+    return channel, since
 
 
 @njit(inline="always", **JIT)
@@ -141,12 +167,18 @@ def book_move(book, b, week, score, change):  # pragma: no cover - compiled
 
 
 def run(model: Model, buys: dict[str, Any]) -> None:
-    """Stage 4: each purchase's experience; adds ``channel`` (how each customer was won) to ``buys``."""
+    """Stage 4: each purchase's experience; adds ``channel`` and ``since`` to ``buys`` (how and when won).
+
+    Also sets ``model.repeat_counts`` (this week's retention events) and books the first
+    purchases in the cohort book.
+    """
     beh = model.beh
     model.new_by_channel = np.zeros((model.n_businesses, len(CHANNELS) + 1), dtype=np.int64)
     c, b = buys["customer"], buys["business"]
     if len(c) == 0:
         buys["channel"] = np.zeros(0, dtype=np.int8)
+        buys["since"] = np.zeros(0, dtype=np.int16)
+        model.repeat_counts = np.zeros((4, model.n_businesses), dtype=np.int64)
         model.returning_purchases = np.zeros(model.n_businesses)
         return
     # One noise stream per category, so categories do not shift each other: each category's
@@ -167,6 +199,11 @@ def run(model: Model, buys: dict[str, Any]) -> None:
     )
     pairs = pairs_of(model)
     price_ratio = model.price / model.usual_price
+    open_now = np.flatnonzero(model.alive)  # the open shops grouped by category, for win-backs
+    shop_ids = open_now[np.argsort(model.business_category[open_now], kind="stable")]
+    shop_ptr = np.zeros(model.n_categories + 1, dtype=np.int64)
+    np.cumsum(np.bincount(model.business_category[open_now], minlength=model.n_categories), out=shop_ptr[1:])
+    shops = (shop_ptr, shop_ids)
     if model.week >= model.purchase_book.shape[2]:  # a run past its planned weeks: room for more
         book = model.purchase_book
         model.purchase_book = np.concatenate([book, np.zeros_like(book)], axis=2)
@@ -176,10 +213,11 @@ def run(model: Model, buys: dict[str, Any]) -> None:
         # the second half keeps its own purchase book, added in after.
         lo, hi = buys["pieces"][piece][:2]
         new = np.zeros_like(model.new_by_channel)
+        events = np.zeros((4, model.n_businesses), dtype=np.int64)
         book = model.purchase_book
         if piece > 0:
             book = np.zeros_like(book[:, :, : model.week + 1])
-        channel = experience(
+        channel, since = experience(
             c[lo:hi],
             b[lo:hi],
             noise,
@@ -196,8 +234,10 @@ def run(model: Model, buys: dict[str, Any]) -> None:
             np.int8(REFERRAL),
             new,
             book,
+            shops,
+            events,
         )
-        return channel, new, book
+        return channel, new, book, since, events
 
     # The pieces of stage 3 (halves of the town); each starts its noise where the one before stopped.
     counts = np.array([piece[2] for piece in buys["pieces"]])
@@ -206,8 +246,12 @@ def run(model: Model, buys: dict[str, Any]) -> None:
     for part in parts[1:]:
         model.purchase_book[:, :, : model.week + 1] += part[2]
     buys["channel"] = np.concatenate([p[0] for p in parts])  # how each customer was won
+    buys["since"] = np.concatenate([p[3] for p in parts])  # the week they were won
     model.new_by_channel = sum(p[1] for p in parts)
+    model.repeat_counts = sum(p[4] for p in parts)
     model.customers_won += model.new_by_channel.sum(axis=1)
+    first = buys["since"] == model.week
+    model.cohorts.acquire(model.week, c[first], b[first], buys["channel"][first])
     # What next week's personalisation time is planned for (sim.core.owner_time).
     purchases = np.bincount(b, minlength=model.n_businesses)
     model.returning_purchases = (purchases - model.new_by_channel.sum(axis=1)).astype(np.float64)
