@@ -240,3 +240,83 @@ def test_report_rebuilds_figures_and_page_from_stored_results(tmp_path):
     assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == tables
     bad = commsim("report", str(tmp_path / "nothing"))
     assert bad.returncode == 2 and "no such results folder" in bad.stderr
+
+
+# ------------------------------------------------------------------ frictions (issue 16, point 5)
+TINY = ["--set", "population.customers=300", "--replications", "1"]
+
+
+def test_run_takes_a_built_in_name_as_list_shows_it(tmp_path):
+    out = tmp_path / "o"
+    r = commsim("run", "baseline", "--out", str(out), "--steps", "3", *TINY, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert Path(manifest["scenario_file"]) == ROOT / "scenarios" / "baseline.toml"
+    assert manifest["scenario"]["run"]["seed"] == 2026  # the built-in file's, not a default
+
+
+def test_an_unknown_name_is_one_line_listing_the_built_in_names(tmp_path):
+    r = commsim("run", "baselin", "--out", str(tmp_path / "o"), cwd=tmp_path)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "baselin: no such file, results folder or built-in scenario" in lines[0]
+    assert all(p.stem in lines[0] for p in SCENARIOS)
+    assert not (tmp_path / "o").exists()
+
+
+def test_list_wraps_whole_questions_to_the_terminal(monkeypatch, capsys):
+    from sim.cli.commands.list import first_comment
+
+    monkeypatch.setenv("COLUMNS", "72")
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines() if not line.endswith(":")) <= 72
+    flat = " ".join(out.split())
+    for path in SCENARIOS + sorted((ROOT / "experiments").glob("*.toml")):
+        question = " ".join(first_comment(path).split())
+        assert f"{path.stem} {question}" in flat, path.stem  # whole, not cut
+
+
+THREE_MISTAKES = """\
+[population]
+customerz = 500
+
+[behaviour]
+word_of_mouth = 1.5
+
+[[businesses]]
+category = "cafe"
+strategy = "friendly"
+"""
+
+
+def test_validate_reports_every_mistake_one_line_each(tmp_path):
+    path = tmp_path / "three.toml"
+    path.write_text(THREE_MISTAKES)
+    r = commsim("validate", str(path))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 3, r.stderr
+    for field in (
+        "population.customerz: unknown key",
+        "behaviour.word_of_mouth: 1.5 is above",
+        "businesses.0.strategy: unknown strategy 'friendly'",
+    ):
+        assert sum(field in line and "three.toml" in line for line in lines) == 1, field
+    r = commsim("run", str(path), "--out", str(tmp_path / "o"))  # run: the first, and how many more
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "and 2 more problems" in r.stderr and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("flag", [["--set", "run.steps=40"], ["--steps", "40"]], ids=["set", "steps"])
+def test_a_shorter_horizon_drops_later_shocks_with_a_note(flag, tmp_path):
+    out = tmp_path / "o"
+    r = commsim("run", "recession", "--out", str(out), *flag, *TINY)
+    assert r.returncode == 0, r.stderr
+    notes = [line for line in r.stderr.splitlines() if "note:" in line]
+    assert len(notes) == 1 and "shocks.0 (recession, week 52)" in notes[0] and "run.steps = 40" in notes[0]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario"]["shocks"] == [] and manifest["scenario"]["run"]["steps"] == 40
+    # a shock inside the shorter horizon stays
+    r = commsim("validate", "scenarios/recession.toml", "--set", "run.steps=52")
+    assert r.returncode == 0 and "1 shock(s)" in r.stdout and "note:" not in r.stderr

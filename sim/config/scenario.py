@@ -4,14 +4,15 @@ The result of :func:`load_scenario` is a :class:`Scenario` whose ``data`` is the
 resolved*: every table present, every default filled in, strategies expanded. That dict is what
 the model is built from and what the manifest records, so a run can be reproduced from it alone.
 
-Every problem raises :class:`ScenarioError` with one line naming the file, the key and what is
-wrong; nothing is built or written before the whole file has passed.
+Every problem is one line naming the file, the key and what is wrong; the validator collects
+every independent problem of the file's tables before it raises :class:`ScenarioError` (they are
+in its ``problems``). Nothing is built or written before the whole file has passed.
+:mod:`sim.config.scenario_file` writes a resolved scenario back as a short file.
 """
 
 from __future__ import annotations
 
 import copy
-import csv
 import hashlib
 import json
 import os
@@ -21,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.config.edge_list import EDGE_LIST_COLUMNS, check_network, edge_list_columns
+from sim.config.errors import ScenarioError
+from sim.config.errors import closest as _closest
 from sim.config.memory_estimate import memory_estimate_gb
 from sim.config.parameters import (
     BUILT_IN_CATEGORIES,
@@ -40,16 +44,10 @@ TOP_LEVEL = SCALAR_TABLES + NAMED_TABLES + LIST_TABLES
 
 NAME_MAX = 100
 """Longest ``run.name`` (and experiment ``name``), in characters."""
-EDGE_LIST_COLUMNS = ("source", "target", "strength")
-"""Columns of an edge-list CSV, in order (``strength`` optional)."""
 
 
 SHOCK_DEFAULTS = {"chain_store": {"duration": 0}, "viral_bad_review": {"duration": 1}}
 """Where a shock kind's default differs from the common one: a chain store stays for good."""
-
-
-class ScenarioError(ValueError):
-    """A problem with a scenario or experiment file: one line naming the file, key and problem."""
 
 
 @dataclass
@@ -60,11 +58,14 @@ class Scenario:
         data: the scenario as resolved (every default filled in).
         source: the file it came from ("<inline>" when built in Python).
         overrides: the ``--set`` items applied, as given.
+        notes: one line each on what the overrides changed beyond their own keys (shocks left
+            out by a shorter horizon), for the command line to print.
     """
 
     data: dict[str, Any]
     source: str = "<inline>"
     overrides: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -114,12 +115,47 @@ def load_scenario(path: str | os.PathLike, overrides: list[str] | None = None) -
 def scenario_from_dict(
     raw: dict[str, Any], source: str = "<inline>", overrides: list[str] | None = None
 ) -> Scenario:
-    """Validate a scenario given as a dict (as a TOML file would give it)."""
+    """Validate a scenario given as a dict (as a TOML file would give it).
+
+    An override of ``run.steps`` (``--steps N``) that ends the run before a shock starts leaves
+    that shock out, with a note (:attr:`Scenario.notes`); in the file itself such a shock is an
+    error.
+    """
     raw = copy.deepcopy(raw)
     overrides = overrides or []
-    for key, value in parse_set(overrides, source):
+    items = parse_set(overrides, source)
+    for key, value in items:
         set_dotted(raw, key, value, source)
-    return Scenario(resolve(raw, source), source, list(overrides))
+    notes = _drop_late_shocks(raw, source) if any(k.strip() == "run.steps" for k, _ in items) else []
+    return Scenario(resolve(raw, source), source, list(overrides), notes)
+
+
+def _drop_late_shocks(raw: dict[str, Any], source: str) -> list[str]:
+    """Remove from ``raw`` the shocks that start after ``run.steps``; a one-line note naming them.
+
+    Values of the wrong type are left for :func:`resolve` to report.
+    """
+    steps = raw.get("run", {}).get("steps") if isinstance(raw.get("run"), dict) else None
+    shocks = raw.get("shocks")
+    if not isinstance(steps, int) or isinstance(steps, bool) or not isinstance(shocks, list):
+        return []
+    default_start = PARAMETERS["shocks.start"].default
+    late = [
+        (i, s)
+        for i, s in enumerate(shocks)
+        if isinstance(s, dict)
+        and isinstance(start := s.get("start", default_start), int)
+        and not isinstance(start, bool)
+        and start > steps
+    ]
+    if not late:
+        return []
+    raw["shocks"] = [s for i, s in enumerate(shocks) if i not in {j for j, _ in late}]
+    named = ", ".join(
+        f"shocks.{i} ({s.get('kind', '?')}, week {s.get('start', default_start)})" for i, s in late
+    )
+    verb = "starts" if len(late) == 1 else "start"
+    return [f"{source}: run.steps = {steps} ends before {named} {verb}: left out of this run"]
 
 
 def parse_set(items: list[str], source: str = "--set") -> list[tuple[str, Any]]:
@@ -234,32 +270,35 @@ def _check_value(p: Param, value: Any, where: str) -> Any:
 
 
 def _fill(
-    table: dict[str, Any],
-    params: dict[str, Param],
-    where: str,
-    source: str,
-    extra_ok: tuple[str, ...] = (),
+    table: Any, params: dict[str, Param], where: str, source: str, problems: list[str]
 ) -> dict[str, Any]:
+    """``table`` checked field by field, defaults filled in; each bad field is noted in ``problems``.
+
+    A bad field takes its default, so that the rest of the file can still be checked.
+    """
     if not isinstance(table, dict):
-        raise ScenarioError(f"{source}: {where}: expected a table")
-    for key in table:
-        if key not in params and key not in extra_ok:
-            hint = _closest(key, list(params))
-            raise ScenarioError(f"{source}: {where}.{key}: unknown key{hint}")
+        problems.append(f"{source}: {where}: expected a table")
+        table = {}
+    problems += [
+        f"{source}: {where}.{key}: unknown key{_closest(key, list(params))}"
+        for key in table
+        if key not in params
+    ]
     out = {}
     for name, p in params.items():
+        out[name] = copy.deepcopy(p.default)
         if name in table:
-            out[name] = _check_value(p, table[name], f"{source}: {where}.{name}")
-        else:
-            out[name] = copy.deepcopy(p.default)
+            try:
+                out[name] = _check_value(p, table[name], f"{source}: {where}.{name}")
+            except ScenarioError as exc:
+                problems.append(str(exc))
     return out
 
 
-def _closest(key: str, known: list[str]) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(key, known, n=1)
-    return f" (did you mean {match[0]!r}?)" if match else f" (known: {', '.join(sorted(known))})"
+def _given(raw: dict[str, Any], out: dict[str, Any], table: str, key: str) -> bool:
+    """Whether ``out[table][key]`` is what the file gave or its default (not a bad value's stand-in)."""
+    given = raw.get(table, {})
+    return not isinstance(given, dict) or key not in given or given[key] == out[table][key]
 
 
 def check_name(name: Any, where: str, hint: str = "") -> str:
@@ -289,151 +328,183 @@ def check_name(name: Any, where: str, hint: str = "") -> str:
 
 
 def resolve(raw: dict[str, Any], source: str = "<inline>") -> dict[str, Any]:
-    """Validate a raw scenario dict and return it with every default filled in."""
+    """Validate a raw scenario dict and return it with every default filled in.
+
+    Every independent problem of the tables is collected (one line each) before the error is
+    raised; the checks of the town as a whole (network file, size, memory, arms) follow only when
+    the tables are clean.
+    """
     if not isinstance(raw, dict):
         raise ScenarioError(f"{source}: expected tables at the top level")
+    problems: list[str] = []
     for key in raw:
         if key not in TOP_LEVEL:
-            raise ScenarioError(f"{source}: [{key}]: unknown table{_closest(key, list(TOP_LEVEL))}")
+            problems.append(f"{source}: [{key}]: unknown table{_closest(key, list(TOP_LEVEL))}")
     out: dict[str, Any] = {}
     for table in SCALAR_TABLES:
-        out[table] = _fill(raw.get(table, {}), table_params(table), table, source)
-    check_name(out["run"]["name"], f"{source}: run.name")
-
-    # Categories: built-ins, overridden or added to by the file.
-    cat_params = table_params("categories")
-    cats_raw = raw.get("categories", {})
-    if not isinstance(cats_raw, dict):
-        raise ScenarioError(f"{source}: categories: expected [categories.NAME] tables")
-    categories = {name: dict(vals) for name, vals in BUILT_IN_CATEGORIES.items()}
-    for name, vals in cats_raw.items():
-        base = {**{k: p.default for k, p in cat_params.items()}, **categories.get(name, {})}
-        given = _fill(vals, cat_params, f"categories.{name}", source)
-        categories[name] = {k: (given[k] if k in vals else base[k]) for k in cat_params}
-    out["categories"] = categories
-
-    # Strategies: built-ins, then the file's, each possibly extending an earlier one.
-    strat_params = table_params("strategies")
-    strategies = {name: {"extends": "", **vals} for name, vals in BUILT_IN.items()}
-    strategies = {name: _complete_strategy(vals) for name, vals in strategies.items()}
-    strats_raw = raw.get("strategies", {})
-    if not isinstance(strats_raw, dict):
-        raise ScenarioError(f"{source}: strategies: expected [strategies.NAME] tables")
-    for name, vals in strats_raw.items():
-        checked = _fill(vals, strat_params, f"strategies.{name}", source)
-        parent = vals.get("extends", name if name in strategies else "")
-        if parent and parent not in strategies:
-            raise ScenarioError(
-                f"{source}: strategies.{name}.extends: unknown strategy {parent!r} "
-                f"(known: {', '.join(sorted(strategies))})"
-            )
-        base = strategies[parent] if parent else {k: p.default for k, p in strat_params.items()}
-        strategies[name] = {k: (checked[k] if k in vals else base[k]) for k in strat_params}
-        strategies[name]["extends"] = parent
-    out["strategies"] = strategies
+        out[table] = _fill(raw.get(table, {}), table_params(table), table, source, problems)
+    try:
+        check_name(out["run"]["name"], f"{source}: run.name")
+    except ScenarioError as exc:
+        problems.append(str(exc))
+    out["categories"] = categories = _categories(raw, source, problems)
+    out["strategies"] = strategies = _strategies(raw, source, problems)
 
     # Business groups.
     biz_params = table_params("businesses")
     groups = raw.get("businesses", [])
     if not isinstance(groups, list):
-        raise ScenarioError(f"{source}: businesses: expected [[businesses]] groups")
+        problems.append(f"{source}: businesses: expected [[businesses]] groups")
+        groups = []
     businesses = []
+    steps, hoods = out["run"]["steps"], out["population"]["neighbourhoods"]
+    horizon_known = _given(raw, out, "run", "steps")
     for i, g in enumerate(groups):
-        b = _fill(g, biz_params, f"businesses.{i}", source)
-        if b["category"] not in categories:
-            raise ScenarioError(
-                f"{source}: businesses.{i}.category: unknown category {b['category']!r} "
-                f"(known: {', '.join(sorted(categories))})"
-            )
-        if b["strategy"] not in strategies:
-            raise ScenarioError(
-                f"{source}: businesses.{i}.strategy: unknown strategy {b['strategy']!r} "
-                f"(known: {', '.join(sorted(strategies))})"
+        b = _fill(g, biz_params, f"businesses.{i}", source, problems)
+        where = f"{source}: businesses.{i}"
+        for key, known in (("category", categories), ("strategy", strategies)):
+            if b[key] not in known:
+                listed = ", ".join(sorted(known))
+                problems.append(f"{where}.{key}: unknown {key} {b[key]!r} (known: {listed})")
+        if horizon_known and b["opens"] > steps:
+            problems.append(f"{where}.opens: week {b['opens']} is outside the horizon of {steps} weeks")
+        if _given(raw, out, "population", "neighbourhoods") and b["neighbourhood"] >= hoods:
+            problems.append(
+                f"{where}.neighbourhood: {b['neighbourhood']} but the town has "
+                f"{hoods} neighbourhoods (0-based)"
             )
         businesses.append(b)
     out["businesses"] = businesses
-    steps = out["run"]["steps"]
-    for i, b in enumerate(businesses):
-        if b["opens"] > steps:
-            raise ScenarioError(
-                f"{source}: businesses.{i}.opens: week {b['opens']} is outside the horizon of {steps} weeks"
-            )
-        if b["neighbourhood"] >= out["population"]["neighbourhoods"]:
-            raise ScenarioError(
-                f"{source}: businesses.{i}.neighbourhood: {b['neighbourhood']} but the town "
-                f"has {out['population']['neighbourhoods']} neighbourhoods (0-based)"
-            )
     for name, cat in categories.items():
-        for other in cat["partners_with"]:
-            if other not in categories:
-                raise ScenarioError(f"{source}: categories.{name}.partners_with: unknown category {other!r}")
+        problems += [
+            f"{source}: categories.{name}.partners_with: unknown category {other!r}"
+            for other in cat["partners_with"]
+            if other not in categories
+        ]
+    out["shocks"] = _shocks(raw, source, out, horizon_known, problems)
+    out["arms"] = _arms(raw, source, problems)
+    if problems:
+        raise ScenarioError(problems)
 
-    # Shocks.
-    shocks_raw = raw.get("shocks", [])
-    if not isinstance(shocks_raw, list):
-        raise ScenarioError(f"{source}: shocks: expected [[shocks]] entries")
-    shocks = []
-    names = business_names(businesses)
-    for i, s in enumerate(shocks_raw):
-        if not isinstance(s, dict):
-            raise ScenarioError(f"{source}: shocks.{i}: expected a table")
-        kind = s.get("kind")
-        if kind not in SHOCK_KINDS:
-            raise ScenarioError(
-                f"{source}: shocks.{i}.kind: unknown shock kind {kind!r} "
-                f"(choose from {', '.join(SHOCK_KINDS)})"
-            )
-        shock = _fill(s, table_params("shocks", kind), f"shocks.{i}", source)
-        for key, value in SHOCK_DEFAULTS.get(kind, {}).items():
-            if key not in s:
-                shock[key] = value
-        if shock["start"] > steps:
-            raise ScenarioError(
-                f"{source}: shocks.{i}.start: week {shock['start']} is outside the "
-                f"horizon of {steps} weeks (1-{steps})"
-            )
-        if kind == "chain_store" and shock["category"] not in categories:
-            raise ScenarioError(f"{source}: shocks.{i}.category: unknown category {shock['category']!r}")
-        if kind == "viral_bad_review":
-            target = shock["business"]
-            if target not in names and not (target.isdigit() and int(target) < len(names)):
-                raise ScenarioError(
-                    f"{source}: shocks.{i}.business: no business {target!r} "
-                    f"(names: {', '.join(names[:6])}{'...' if len(names) > 6 else ''})"
-                )
-        shocks.append(shock)
-    out["shocks"] = shocks
-
-    # Arms: variants run with the same seeds.
-    arms_raw = raw.get("arms", [])
-    if not isinstance(arms_raw, list):
-        raise ScenarioError(f"{source}: arms: expected [[arms]] entries")
-    arms = []
-    for i, a in enumerate(arms_raw):
-        arm = _fill(a, table_params("arms"), f"arms.{i}", source)
-        if not arm["name"]:
-            raise ScenarioError(f"{source}: arms.{i}.name: every arm needs a name")
-        for key, value in arm["set"].items():
-            p = param_for(key.split("."))
-            if p is None and key.split(".")[-1] not in ("count", "strategy", "category"):
-                raise ScenarioError(f"{source}: arms.{i}.set.{key}: unknown key")
-            if key.split(".")[0] == "arms":
-                raise ScenarioError(f"{source}: arms.{i}.set.{key}: an arm cannot change arms")
-            if p is not None:
-                _check_value(p, value, f"{source}: arms.{i}.set.{key}")
-        arms.append(arm)
-    if len({a["name"] for a in arms}) != len(arms):
-        raise ScenarioError(f"{source}: arms: two arms have the same name")
-    out["arms"] = arms
-
-    _check_network(out, source)
+    check_network(out, source)
     if sum(b["count"] for b in out["businesses"]) == 0:
         raise ScenarioError(
             f"{source}: businesses: the town has no businesses; add a [[businesses]] group with count >= 1"
         )
     check_memory(out, source)
-    for i, arm in enumerate(arms):  # each arm as run will build it (arms() below), checked now
+    for i, arm in enumerate(out["arms"]):  # each arm as run will build it (arms() below), checked now
         _arm_variant(out, i, arm, source)
+    return out
+
+
+def _named_tables(raw: dict[str, Any], table: str, source: str, problems: list[str]) -> dict[str, Any]:
+    """``raw[table]`` (``[table.NAME]`` entries), or nothing with a problem noted."""
+    given = raw.get(table, {})
+    if isinstance(given, dict):
+        return given
+    problems.append(f"{source}: {table}: expected [{table}.NAME] tables")
+    return {}
+
+
+def _categories(raw: dict[str, Any], source: str, problems: list[str]) -> dict[str, dict[str, Any]]:
+    """Built-in categories, overridden or added to by the file."""
+    cat_params = table_params("categories")
+    categories = {name: dict(vals) for name, vals in BUILT_IN_CATEGORIES.items()}
+    for name, vals in _named_tables(raw, "categories", source, problems).items():
+        base = {**{k: p.default for k, p in cat_params.items()}, **categories.get(name, {})}
+        given = _fill(vals, cat_params, f"categories.{name}", source, problems)
+        vals = vals if isinstance(vals, dict) else {}
+        categories[name] = {k: (given[k] if k in vals else base[k]) for k in cat_params}
+    return categories
+
+
+def _strategies(raw: dict[str, Any], source: str, problems: list[str]) -> dict[str, dict[str, Any]]:
+    """Built-in strategies, then the file's, each possibly extending an earlier one."""
+    strat_params = table_params("strategies")
+    strategies = {name: _complete_strategy({"extends": "", **vals}) for name, vals in BUILT_IN.items()}
+    for name, vals in _named_tables(raw, "strategies", source, problems).items():
+        checked = _fill(vals, strat_params, f"strategies.{name}", source, problems)
+        vals = vals if isinstance(vals, dict) else {}
+        parent = checked["extends"] if "extends" in vals else (name if name in strategies else "")
+        if parent and parent not in strategies:
+            problems.append(
+                f"{source}: strategies.{name}.extends: unknown strategy {parent!r} "
+                f"(known: {', '.join(sorted(strategies))})"
+            )
+            parent = ""
+        base = strategies[parent] if parent else {k: p.default for k, p in strat_params.items()}
+        strategies[name] = {k: (checked[k] if k in vals else base[k]) for k in strat_params}
+        strategies[name]["extends"] = parent
+    return strategies
+
+
+def _shocks(
+    raw: dict[str, Any], source: str, out: dict[str, Any], horizon_known: bool, problems: list[str]
+) -> list[dict[str, Any]]:
+    """The ``[[shocks]]`` entries checked (kind, fields, horizon, what they name)."""
+    shocks_raw = raw.get("shocks", [])
+    if not isinstance(shocks_raw, list):
+        problems.append(f"{source}: shocks: expected [[shocks]] entries")
+        shocks_raw = []
+    shocks = []
+    steps, names = out["run"]["steps"], business_names(out["businesses"])
+    for i, s in enumerate(shocks_raw):
+        where = f"{source}: shocks.{i}"
+        if not isinstance(s, dict):
+            problems.append(f"{where}: expected a table")
+            continue
+        kind = s.get("kind")
+        if kind not in SHOCK_KINDS:
+            kinds = ", ".join(SHOCK_KINDS)
+            problems.append(f"{where}.kind: unknown shock kind {kind!r} (choose from {kinds})")
+            continue
+        shock = _fill(s, table_params("shocks", kind), f"shocks.{i}", source, problems)
+        for key, value in SHOCK_DEFAULTS.get(kind, {}).items():
+            if key not in s:
+                shock[key] = value
+        if horizon_known and shock["start"] > steps:
+            problems.append(
+                f"{where}.start: week {shock['start']} is outside the horizon of {steps} weeks (1-{steps})"
+            )
+        if kind == "chain_store" and shock["category"] not in out["categories"]:
+            problems.append(f"{where}.category: unknown category {shock['category']!r}")
+        if kind == "viral_bad_review":
+            target = shock["business"]
+            if target not in names and not (target.isdigit() and int(target) < len(names)):
+                problems.append(
+                    f"{where}.business: no business {target!r} "
+                    f"(names: {', '.join(names[:6])}{'...' if len(names) > 6 else ''})"
+                )
+        shocks.append(shock)
+    return shocks
+
+
+def _arms(raw: dict[str, Any], source: str, problems: list[str]) -> list[dict[str, Any]]:
+    """The ``[[arms]]`` entries: variants run with the same seeds."""
+    arms_raw = raw.get("arms", [])
+    if not isinstance(arms_raw, list):
+        problems.append(f"{source}: arms: expected [[arms]] entries")
+        arms_raw = []
+    out = []
+    for i, a in enumerate(arms_raw):
+        where = f"{source}: arms.{i}"
+        arm = _fill(a, table_params("arms"), f"arms.{i}", source, problems)
+        if not arm["name"]:
+            problems.append(f"{where}.name: every arm needs a name")
+        for key, value in arm["set"].items():
+            p = param_for(key.split("."))
+            if p is None and key.split(".")[-1] not in ("count", "strategy", "category"):
+                problems.append(f"{where}.set.{key}: unknown key")
+            elif key.split(".")[0] == "arms":
+                problems.append(f"{where}.set.{key}: an arm cannot change arms")
+            elif p is not None:
+                try:
+                    _check_value(p, value, f"{where}.set.{key}")
+                except ScenarioError as exc:
+                    problems.append(str(exc))
+        out.append(arm)
+    if len({a["name"] for a in out}) != len(out):
+        problems.append(f"{source}: arms: two arms have the same name")
     return out
 
 
@@ -466,81 +537,6 @@ def business_names(businesses: list[dict[str, Any]]) -> list[str]:
             seen[prefix] = seen.get(prefix, 0) + 1
             names.append(f"{prefix}-{seen[prefix]}")
     return names
-
-
-def _check_network(data: dict[str, Any], source: str) -> None:
-    net = data["network"]
-    if net["kind"] != "edge_list":
-        return
-    path = net["path"]
-    if not path:
-        raise ScenarioError(f"{source}: network.path: an edge_list network needs the path of a CSV file")
-    p = Path(path)
-    if not p.is_absolute() and source not in ("<inline>", "--set"):
-        p = Path(source).resolve().parent / p
-    if not p.is_file():
-        raise ScenarioError(f"{source}: network.path: no such file {path}")
-    nodes: set[str] = set()
-    where = f"{source}: network.path: {path}"
-    try:
-        with p.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(row for row in fh if not row.startswith("#"))
-            header = next(reader, None)
-            if header is None:
-                raise ScenarioError(f"{where}: empty file; the first line must be 'source,target[,strength]'")
-            columns = edge_list_columns(header, where)
-            has_strength = len(columns) > 2
-            for n, row in enumerate(reader, start=2):
-                if len(row) < 2 or not row[0].strip() or not row[1].strip():
-                    raise ScenarioError(f"{source}: network.path: {path}: line {n}: expected source,target")
-                if len(row) > len(columns) and any(v.strip() for v in row[len(columns) :]):
-                    raise ScenarioError(
-                        f"{where}: line {n}: {len(row)} values but the first line names "
-                        f"{len(columns)} columns ({','.join(columns)})"
-                    )
-                if has_strength:
-                    try:
-                        s = float(row[2])
-                    except (IndexError, ValueError):
-                        raise ScenarioError(
-                            f"{source}: network.path: {path}: line {n}: strength is not a number"
-                        ) from None
-                    if not s >= 0:
-                        raise ScenarioError(
-                            f"{source}: network.path: {path}: line {n}: strength must be >= 0"
-                        )
-                nodes.update((row[0].strip(), row[1].strip()))
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{source}: network.path: {path}: not a text CSV file") from None
-    customers = data["population"]["customers"]
-    if len(nodes) > customers:
-        raise ScenarioError(
-            f"{source}: network.path: {path} names {len(nodes)} customers but "
-            f"population.customers is {customers}"
-        )
-    net["path"] = str(p)
-
-
-def edge_list_columns(header: list[str], where: str) -> list[str]:
-    """The columns of an edge list's first line (``source,target[,strength]``), or a one-line error.
-
-    An unknown column is named with the closest known one (a misspelt ``strength`` would
-    otherwise be ignored and every tie read as strong). ``where`` names the file.
-    """
-    columns = [h.strip() for h in header]
-    for col in columns:
-        if not col:
-            raise ScenarioError(
-                f"{where}: an empty column name in the first line {','.join(columns)!r} "
-                f"(expected 'source,target[,strength]')"
-            )
-        if col not in EDGE_LIST_COLUMNS:
-            raise ScenarioError(f"{where}: unknown column {col!r}{_closest(col, list(EDGE_LIST_COLUMNS))}")
-    if columns != list(EDGE_LIST_COLUMNS[: len(columns)]) or len(columns) < 2:
-        raise ScenarioError(
-            f"{where}: the first line must be 'source,target[,strength]', got {','.join(columns)!r}"
-        )
-    return columns
 
 
 def available_memory_gb() -> float:
@@ -619,10 +615,12 @@ def check_known_key(key: str, source: str) -> Param:
 
 
 __all__ = [
+    "EDGE_LIST_COLUMNS",
     "PARAMETERS",
     "Scenario",
     "ScenarioError",
     "arms",
+    "edge_list_columns",
     "load_scenario",
     "scenario_from_dict",
     "to_toml",

@@ -30,7 +30,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.config.errors import UsageError
-from sim.config.scenario import load_scenario, to_toml
+from sim.config.scenario import load_scenario
+from sim.config.scenario_file import minimal_toml
 from sim.validation.calibrate import CalibrationError, fit_bass, read_adoption_series
 from sim.validation.docking import calibrated_scenario, simulated_fit, weekly_coefficients
 from sim.validation.periods import PeriodError, choose_period
@@ -132,7 +133,7 @@ def main(args: argparse.Namespace) -> int:
         header = scenario_header(args.data, fit, coef, period, args.customers)
         try:
             with out_path.open("x", encoding="utf-8") as fh:  # "x": never overwrite
-                fh.write(header + to_toml(scenario.data))
+                fh.write(header + minimal_toml(scenario.data))  # only what differs from the defaults
         except FileExistsError:
             raise UsageError(f"{out_path}: already exists; refusing to overwrite it") from None
         except OSError as exc:

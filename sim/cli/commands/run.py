@@ -1,22 +1,30 @@
-"""``commsim run SCENARIO.toml``: run a scenario's replications and write a results folder.
+"""``commsim run SCENARIO``: run a scenario's replications and write a results folder.
 
-The folder is claimed (created and locked) before the run starts, so a bad ``--out`` stops the
-command at once and two commands never write to one folder; it is filled in one step at the end.
+SCENARIO is a scenario file, a results folder (its ``scenario.toml``: the same tables again) or
+the name of a built-in scenario as ``commsim list`` shows it. The folder is claimed (created and
+locked) before the run starts, so a bad ``--out`` stops the command at once and two commands never
+write to one folder; it is filled in one step at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
-from sim.config.scenario import arms, load_scenario
+from sim.config.errors import UsageError
+from sim.config.paths import builtin_dirs
+from sim.config.scenario import Scenario, arms, load_scenario, scenario_from_dict
 from sim.outputs.results_folder import write_results
 from sim.outputs.storage import claim_results_dir, utc_now
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Flags of ``commsim run``."""
-    p.add_argument("scenario", help="scenario file (TOML)")
+    p.add_argument(
+        "scenario", help="scenario file (TOML), results folder to re-run, or built-in name (commsim list)"
+    )
     p.add_argument("--out", help="results folder (default: results/<name>-<UTC time>)")
     p.add_argument("--seed", type=int, help="seed (overrides run.seed)")
     p.add_argument("--steps", type=int, help="weeks to simulate (overrides run.steps)")
@@ -45,7 +53,9 @@ def main(args: argparse.Namespace) -> int:
     from sim.outputs.compare import format_comparison
     from sim.runs.runner import run_scenario
 
-    scenario = load_scenario(args.scenario, scenario_overrides(args))
+    scenario = find_scenario(args.scenario, scenario_overrides(args))
+    for note in scenario.notes:
+        print(f"commsim run: note: {note}", file=sys.stderr)
     # Held until the folder is written; a folder it created is removed again if the run stops.
     with claim_results_dir(scenario.name, args.out, part_folder=True) as claim:
         out = claim.path
@@ -64,3 +74,45 @@ def main(args: argparse.Namespace) -> int:
     print(format_comparison(results.strategy_timeseries))
     print(f"Results: {out}")
     return 0
+
+
+def built_in_names() -> list[str]:
+    """Names of the built-in scenarios (``commsim list``)."""
+    return sorted(p.stem for p in builtin_dirs()["scenarios"].glob("*.toml"))
+
+
+def find_scenario(target: str, overrides: list[str] | None = None) -> Scenario:
+    """The scenario ``target`` names: a file, a results folder, or a built-in scenario's name.
+
+    A results folder (or its ``manifest.json``) is re-run from its ``scenario.toml``; a folder
+    written before that file existed, from the resolved scenario its manifest holds. Anything else
+    is a one-line error listing the built-in names.
+    """
+    path = Path(target)
+    if path.name == "manifest.json" and path.is_file():
+        path = path.parent
+    if path.is_dir():
+        if (path / "scenario.toml").is_file():
+            return load_scenario(path / "scenario.toml", overrides)
+        if (path / "manifest.json").is_file():
+            return _from_manifest(path / "manifest.json", overrides)
+        raise UsageError(f"{target}: a folder without scenario.toml: not a results folder")
+    if path.is_file():
+        return load_scenario(path, overrides)
+    builtin = builtin_dirs()["scenarios"] / f"{path.name.removesuffix('.toml')}.toml"
+    if path.parent == Path(".") and builtin.is_file():
+        return load_scenario(builtin, overrides)
+    raise UsageError(
+        f"{target}: no such file, results folder or built-in scenario "
+        f"(built-in: {', '.join(built_in_names())})"
+    )
+
+
+def _from_manifest(manifest: Path, overrides: list[str] | None) -> Scenario:
+    """The resolved scenario recorded in a run's (or a sweep's base) manifest."""
+    try:
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        data = m["scenario"] if m.get("kind") == "run" else m["experiment"]["base_scenario"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageError(f"{manifest}: holds no scenario to re-run ({type(exc).__name__}: {exc})") from None
+    return scenario_from_dict(data, str(manifest), overrides)

@@ -1,11 +1,15 @@
-"""``commsim validate FILE.toml``: check a scenario or experiment file; change nothing."""
+"""``commsim validate FILE.toml``: check a scenario or experiment file; change nothing.
+
+Every problem the validator finds is printed, one line each (exit status 2), so that a file with
+several mistakes is mended in one go rather than one run at a time.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from sim.config.scenario import load_scenario, memory_estimate_gb, read_toml
+from sim.config.scenario import ScenarioError, load_scenario, memory_estimate_gb, read_toml
 
 SPEND_GAP = 0.10
 """Planned spends of compared strategies further apart than this share get a warning."""
@@ -24,7 +28,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Validate and print one line saying what the file is."""
+    """Validate and print one line saying what the file is; or every problem, one line each."""
+    try:
+        return check(args)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"commsim validate: {problem}", file=sys.stderr)
+        return 2
+
+
+def check(args: argparse.Namespace) -> int:
+    """Validate the file; print what it is (and any warning and notes)."""
     raw = read_toml(args.file)
     if "design" in raw or "parameters" in raw:
         from sim.experiments.experiment_file import validate_experiment
@@ -32,6 +46,8 @@ def main(args: argparse.Namespace) -> int:
         print(validate_experiment(args.file))
         return 0
     s = load_scenario(args.file, args.set)
+    for note in s.notes:
+        print(f"commsim validate: note: {note}", file=sys.stderr)
     d = s.data
     n_biz = sum(b["count"] for b in d["businesses"])
     print(
