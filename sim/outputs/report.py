@@ -1,4 +1,10 @@
-"""The self-contained HTML report of a run: comparison, figures (embedded), scenario, command."""
+"""The self-contained HTML report of a run: comparison, verdicts, businesses, figures, scenario, command.
+
+The comparison and the verdicts are those printed by ``commsim run`` (:mod:`sim.outputs.compare`),
+with the same units, aggregations and intervals; the per-business table gives each business's
+whole-run revenue and profit as the mean over replications (with the same interval) and when it
+closed in each replication.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +14,39 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.outputs.compare import COMPARED, comparison_table, overtake_weeks
+from sim.outputs import intervals
+from sim.outputs.compare import (
+    cell_text,
+    comparison_table,
+    in_order,
+    interval_note,
+    legend_lines,
+    table_rows,
+    verdict_lines,
+)
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; color: #222; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+td { white-space: nowrap; }
 th { background: #f3f3f3; } td.l, th.l { text-align: left; }
 img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0; }
 pre { background: #f7f7f7; padding: 1em; overflow-x: auto; font-size: 0.8em; }
+ul.key { font-size: 0.85em; color: #444; }
 """
+BUSINESS_COLUMNS = (
+    "arm",
+    "replication",
+    "step",
+    "business",
+    "strategy",
+    "category",
+    "alive",
+    "revenue",
+    "profit",
+)
+"""The columns of the business table the report reads (``timeseries.parquet``)."""
 
 
 def embed_png(path: Path, alt: str) -> str:
@@ -26,51 +55,97 @@ def embed_png(path: Path, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def comparison_html(strategy_ts: pd.DataFrame) -> str:
-    """The comparison table (mean [95% interval]) as HTML."""
-    table = comparison_table(strategy_ts)
-    parts = []
-    for arm, ga in table.groupby("arm", sort=False):
-        weeks = sorted(ga["week"].unique())
-        if table["arm"].nunique() > 1:
+def comparison_html(strategy_ts: pd.DataFrame, band_table: pd.DataFrame | None = None) -> str:
+    """The comparison table, its units and aggregations, and the verdicts, as HTML."""
+    table = comparison_table(strategy_ts, band_table)
+    reps = int(strategy_ts["replication"].nunique())
+    parts = [f"<p>{html.escape(interval_note(reps))}</p>"]
+    several = table["arm"].nunique() > 1
+    for arm in in_order(table, "arm"):
+        weeks, rows = table_rows(table, arm)
+        if several:
             parts.append(f"<h3>Arm {html.escape(str(arm))}</h3>")
-        rows = [
-            "<tr><th class=l>measure</th><th class=l>strategy</th>"
-            + "".join(f"<th>week {w}</th>" for w in weeks)
+        head = "<tr><th class=l>measure</th><th class=l>strategy</th>" + "".join(
+            f"<th>week {w}</th>" for w in weeks
+        )
+        body = [
+            f"<tr><td class=l>{html.escape(label)}</td><td class=l>{html.escape(s)}</td>"
+            + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
             + "</tr>"
+            for label, s, cells in rows
         ]
-        for col, (label, unit, fmt) in COMPARED.items():
-            for strategy, gs in ga[ga["measure"] == col].groupby("strategy", sort=False):
-                cells = []
-                for w in weeks:
-                    r = gs[gs["week"] == w]
-                    if r.empty or pd.isna(r["mean"].iloc[0]):
-                        cells.append("<td>-</td>")
-                        continue
-                    r = r.iloc[0]
-                    cells.append(
-                        f"<td>{fmt.format(r['mean'])}<br><small>[{fmt.format(r['low'])}, "
-                        f"{fmt.format(r['high'])}]</small></td>"
-                    )
-                rows.append(
-                    f"<tr><td class=l>{label} <small>({unit})</small></td>"
-                    f"<td class=l>{html.escape(strategy)}</td>{''.join(cells)}</tr>"
-                )
-        parts.append("<table>" + "".join(rows) + "</table>")
-        ov = overtake_weeks(strategy_ts[strategy_ts["arm"] == arm])
-        lines = [
-            f"{r['strategy']} overtakes {r['over']} in cumulative revenue in week {r['week']} and stays ahead"
-            for _, r in ov.iterrows()
-            if r["week"] > 0
-        ]
-        lines += [
-            f"{r['strategy']} leads {r['over']} in cumulative revenue in every week"
-            for _, r in ov.iterrows()
-            if r["ahead_from_start"]
-        ]
-        if lines:
-            parts.append("<p>Revenue: " + "; ".join(html.escape(x) for x in lines) + ".</p>")
+        parts.append("<table>" + head + "</tr>" + "".join(body) + "</table>")
+    key = "".join(f"<li>{html.escape(line.strip())}</li>" for line in legend_lines(table))
+    parts.append(f"<ul class=key>{key}</ul>")
+    lines = verdict_lines(strategy_ts)
+    if lines:
+        parts.append("<h3>Verdicts</h3><p>Paired: each replication gives every strategy the same seeds.</p>")
+        parts.append("<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
     return "\n".join(parts)
+
+
+def business_table(ts: pd.DataFrame) -> pd.DataFrame:
+    """Per arm and business: whole-run revenue and profit (mean over replications and interval), closings.
+
+    Whole-run = summed over the weeks the business was open (from the week it opened). Columns:
+    arm, business, strategy, category, opened (week), revenue, revenue_low, revenue_high, profit,
+    profit_low, profit_high (currency), replications, closed (replications in which it closed)
+    and closing_weeks (the week it closed in each of those, in replication order).
+    """
+    keys = ["arm", "business", "strategy", "category"]
+    per_run = ts.groupby([*keys, "replication"], sort=False).agg(
+        revenue=("revenue", "sum"), profit=("profit", "sum"), opened=("step", "min")
+    )
+    closed_rows = ts[~ts["alive"].astype(bool)]
+    closing = closed_rows.groupby([*keys, "replication"], sort=False)["step"].min()
+    per_run["closed_week"] = closing.reindex(per_run.index)
+    out = per_run.groupby(level=keys, sort=False).agg(
+        opened=("opened", "min"), replications=("revenue", "size"), closed=("closed_week", "count")
+    )
+    for column in ("revenue", "profit"):
+        wide = per_run[column].unstack("replication").reindex(out.index)
+        out[column], out[f"{column}_low"], out[f"{column}_high"] = intervals.mean_intervals(wide.to_numpy())
+    out["closing_weeks"] = (
+        per_run["closed_week"].dropna().astype(int).astype(str).groupby(level=keys, sort=False).agg(", ".join)
+    )
+    out["closing_weeks"] = out["closing_weeks"].fillna("")
+    return out.reset_index()
+
+
+def business_html(ts: pd.DataFrame) -> str:
+    """The per-business table as HTML."""
+    t = business_table(ts)
+    several = t["arm"].nunique() > 1
+    head = (
+        "<tr>"
+        + ("<th class=l>arm</th>" if several else "")
+        + "<th class=l>business</th><th class=l>strategy</th>"
+        "<th class=l>category</th><th>opened (week)</th><th>whole-run revenue</th><th>whole-run profit</th>"
+        "<th>closed in</th><th class=l>closing weeks</th></tr>"
+    )
+    rows = []
+    for r in t.itertuples(index=False):
+        cells = []
+        for c in ("revenue", "profit"):
+            mean, low, high = getattr(r, c), getattr(r, f"{c}_low"), getattr(r, f"{c}_high")
+            cells.append(html.escape(cell_text(mean, low, high, "{:,.0f}")))
+        text = [str(r.business), str(r.strategy), str(r.category)]
+        rows.append(
+            "<tr>"
+            + (f"<td class=l>{html.escape(str(r.arm))}</td>" if several else "")
+            + "".join(f"<td class=l>{html.escape(x)}</td>" for x in text)
+            + f"<td>{r.opened}</td><td>{cells[0]}</td><td>{cells[1]}</td>"
+            f"<td>{r.closed} of {r.replications}</td>"
+            f"<td class=l>{html.escape(r.closing_weeks) or '-'}</td></tr>"
+        )
+    reps = int(t["replications"].max()) if len(t) else 0
+    spread = intervals.METHOD if reps >= intervals.MIN_REPLICATIONS else intervals.NO_INTERVAL
+    note = (
+        "<p>Whole-run revenue and profit: currency, summed over the weeks each business was open, "
+        f"mean over {reps} replication(s) [{html.escape(spread)}]. Closed in: the replications in "
+        "which it closed; closing weeks: the week it closed in each of them.</p>"
+    )
+    return note + "<table>" + head + "".join(rows) + "</table>"
 
 
 def run_report(
@@ -80,17 +155,21 @@ def run_report(
     scenario_toml: str,
     command: str,
     notes: list[str] = (),
+    band_table: pd.DataFrame | None = None,
+    timeseries: pd.DataFrame | None = None,
 ) -> str:
-    """The whole report page as a string."""
+    """The whole report page as a string (``timeseries`` adds the per-business table)."""
     figs = "\n".join(embed_png(p, p.stem) for p in figures)
     note_html = "".join(f"<p>{html.escape(n)}</p>" for n in notes)
+    businesses = "" if timeseries is None else f"<h2>Businesses</h2>\n{business_html(timeseries)}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{STYLE}</style></head><body>
 <h1>{html.escape(title)}</h1>
 {note_html}
 <h2>Strategies compared</h2>
-{comparison_html(strategy_ts)}
+{comparison_html(strategy_ts, band_table)}
+{businesses}
 <h2>Figures</h2>
 {figs}
 <h2>Reproduce this run</h2>

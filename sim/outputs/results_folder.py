@@ -15,7 +15,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.config.scenario import arms, to_toml
+from sim.config.scenario import arms
+from sim.config.scenario_file import scenario_text
 from sim.outputs.storage import (
     FolderInUseError,
     lock_folder,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def write_results(results: Results, out: Path, started: str, quiet_figures: bool = False) -> Path:
     """Write a run's results folder atomically: built beside ``out``, then renamed into place."""
+    from sim.outputs.compare import write_comparison
     from sim.outputs.plots import run_figures
     from sim.outputs.report import run_report
 
@@ -54,7 +56,9 @@ def write_results(results: Results, out: Path, started: str, quiet_figures: bool
         write_csv(tmp / "timeseries.csv", ts)
         write_parquet(tmp / "strategy_timeseries.parquet", results.strategy_timeseries)
         write_csv(tmp / "summary.csv", results.summary)
-        figures = run_figures(results.strategy_timeseries, tmp / "figures", sc.data["shocks"])
+        write_parquet(tmp / "cohorts.parquet", results.cohorts)  # by business x channel x quarter won
+        band_table = write_comparison(tmp, results.strategy_timeseries)  # comparison.csv
+        figures = run_figures(results.strategy_timeseries, tmp / "figures", sc.data["shocks"], band_table)
         prov = provenance()
         command = (
             prov["command"]
@@ -62,18 +66,23 @@ def write_results(results: Results, out: Path, started: str, quiet_figures: bool
             else f"commsim run {shlex.quote(sc.source)}"
             + "".join(f" --set {shlex.quote(s)}" for s in sc.overrides)
         )
+        scenario_toml = scenario_text(sc.data, command)  # what `commsim run` re-runs from the folder
+        write_text(tmp / "scenario.toml", scenario_toml)
+        rerun = f"commsim run {shlex.quote(str(out / 'scenario.toml'))}"
         write_text(
             tmp / "report.html",
             run_report(
                 f"commsim run: {sc.name}",
                 results.strategy_timeseries,
                 figures,
-                to_toml(sc.data),
-                command,
+                scenario_toml,
+                rerun,
                 notes=[
                     f"{len(results.seeds)} replication(s); arms of one replication share seeds "
                     f"(common random numbers), so arm differences are paired."
                 ],
+                band_table=band_table,
+                timeseries=ts,
             ),
         )
         manifest = {

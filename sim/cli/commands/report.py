@@ -1,13 +1,14 @@
 """``commsim report RESULTS_DIR``: rebuild figures and report.html from stored results.
 
-Only derived files (``figures/`` and ``report.html``) are rewritten, each atomically; the stored
-tables and the manifest are read, never changed.
+Only derived files (``comparison.csv``, ``figures/`` and ``report.html``) are rewritten, each
+atomically; the stored tables and the manifest are read, never changed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from pathlib import Path
 
 from sim.config.errors import UsageError
@@ -32,33 +33,38 @@ def read_manifest(folder: Path) -> dict:
 
 
 def rebuild_run(folder: Path, manifest: dict) -> Path:
-    """Figures and report.html of a ``commsim run`` folder."""
+    """comparison.csv, figures and report.html of a ``commsim run`` folder."""
     import pandas as pd
 
-    from sim.config.scenario import to_toml
+    from sim.config.scenario_file import scenario_text
+    from sim.outputs.compare import write_comparison
     from sim.outputs.plots import run_figures
-    from sim.outputs.report import run_report
+    from sim.outputs.report import BUSINESS_COLUMNS, run_report
     from sim.outputs.storage import write_text
 
-    table = folder / "strategy_timeseries.parquet"
-    if not table.is_file():
-        raise UsageError(f"{folder}: strategy_timeseries.parquet is missing")
-    strat = pd.read_parquet(table)
+    for name in ("strategy_timeseries.parquet", "timeseries.parquet"):
+        if not (folder / name).is_file():
+            raise UsageError(f"{folder}: {name} is missing")
+    strat = pd.read_parquet(folder / "strategy_timeseries.parquet")
+    ts = pd.read_parquet(folder / "timeseries.parquet", columns=list(BUSINESS_COLUMNS))
     scenario = manifest["scenario"]
-    figures = run_figures(strat, folder / "figures", scenario.get("shocks", []))
+    band_table = write_comparison(folder, strat)
+    figures = run_figures(strat, folder / "figures", scenario.get("shocks", []), band_table)
     write_text(
         folder / "report.html",
         run_report(
             f"commsim run: {scenario['run']['name']}",
             strat,
             figures,
-            to_toml(scenario),
-            manifest.get("command", ""),
+            scenario_text(scenario, manifest.get("command", "")),
+            f"commsim run {shlex.quote(str(folder))}",  # re-runs from scenario.toml or the manifest
             notes=[
                 f"{len(manifest.get('seeds', []))} replication(s); arms of one replication share seeds "
                 "(common random numbers), so arm differences are paired.",
                 "Rebuilt by commsim report.",
             ],
+            band_table=band_table,
+            timeseries=ts,
         ),
     )
     return folder / "report.html"
