@@ -253,3 +253,21 @@ def test_the_dashboard_uses_the_same_units_and_aggregations():
     for measure, title in SERIES:
         m = MEASURES[measure]
         assert m.unit in title and SHORT_AGGREGATIONS[m.aggregation] in title
+
+
+def test_acquisition_measures_at_the_last_week_equal_the_summarys_whole_run_figures(chain_run):
+    """The printed acquisition cost and referred share to date are the summary's cac and share at the end."""
+    out, stdout = chain_run
+    table = pd.read_csv(out / "comparison.csv")
+    summary = pd.read_csv(out / "summary.csv")
+    last = table["week"].max()
+    for name in ("cac", "cac_ads", "referral_revenue_share"):
+        assert MEASURES[name].label in stdout
+        for strategy in ("community", "transactional"):
+            row = table[
+                (table["measure"] == name) & (table["strategy"] == strategy) & (table["week"] == last)
+            ]
+            expected = summary[f"{name}_{strategy}"].mean()
+            assert row["mean"].iloc[0] == pytest.approx(expected, rel=1e-6, abs=0.01)
+    share = table[table["measure"] == "referral_revenue_share"]
+    assert share["mean"].between(0, 1).all()

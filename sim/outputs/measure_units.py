@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.core.measures import REFERRED_CHANNELS
+
 AGGREGATIONS = {
     "per_business": "per business (group total / businesses opened; a closed business counts 0)",
     "open_mean": "mean over the group's open businesses",
@@ -85,19 +87,88 @@ class Measure:
         return f"{self.label} ({self.unit}; {SHORT_AGGREGATIONS[self.aggregation]})"
 
 
+def _to_date(numerator, denominator):
+    """A ratio of two group totals summed from week 1 to each row's week, per run and group."""
+
+    def compute(strategy_ts: pd.DataFrame) -> pd.Series:
+        order = strategy_ts.sort_values("step")
+        groups = order.groupby(["run_id", "strategy"], sort=False)
+        top = numerator(order).groupby([order["run_id"], order["strategy"]], sort=False).cumsum()
+        bottom = groups[denominator].cumsum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = top / bottom.where(bottom > 0)
+        return value.reindex(strategy_ts.index)
+
+    return compute
+
+
+def _column(name: str) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda df: df[name]
+
+
+def _referred_revenue(df: pd.DataFrame) -> pd.Series:
+    return sum(df[f"revenue_from_{c}"] for c in REFERRED_CHANNELS)
+
+
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
         Measure("revenue", "revenue", "currency a week", "per_business", 0.0),
         Measure("profit", "profit", "currency a week", "per_business", figure=False),
         Measure("customers_active", "active customers", "customers", "per_business", 0.0),
-        Measure("retention_rate", "retention", "share, 0 to 1", "open_mean", 0.0, 1.0, "{:.3f}"),
+        Measure(
+            "retention_rate",
+            "retention",
+            "share of repeat chances taken, 0 to 1",
+            "open_mean",
+            0.0,
+            1.0,
+            "{:.3f}",
+        ),
         Measure(
             "promoter_score", "promoter score", "points, -100 to 100", "open_mean", -100.0, 100.0, "{:+.1f}"
         ),
         Measure("clv_estimate", "lifetime value", "currency", "open_mean", 0.0, figure=False),
         Measure("cash", "cash", "currency", "per_business", table=False),
         Measure("survival", "survival", "share, 0 to 1", "opened_share", 0.0, 1.0, "{:.2f}"),
+        Measure(
+            "cac",
+            "acquisition cost",
+            "currency per new customer, weeks 1 to this",
+            "group_ratio",
+            0.0,
+            figure=False,
+            compute=_to_date(_column("acquisition_spend"), "new_customers"),
+        ),
+        Measure(
+            "cac_ads",
+            "cost per ad customer",
+            "currency per customer won by ads, weeks 1 to this",
+            "group_ratio",
+            0.0,
+            figure=False,
+            compute=_to_date(_column("ad_cost"), "new_from_ads"),
+        ),
+        Measure(
+            "cac_community",
+            "cost per community customer",
+            "currency per customer won by community work, weeks 1 to this",
+            "group_ratio",
+            0.0,
+            figure=False,
+            compute=_to_date(_column("community_cost"), "new_from_community"),
+        ),
+        Measure(
+            "referral_revenue_share",
+            "referred revenue",
+            "share of revenue from referred customers, weeks 1 to this, 0 to 1",
+            "group_ratio",
+            0.0,
+            1.0,
+            "{:.2f}",
+            figure=False,
+            compute=_to_date(_referred_revenue, "revenue"),
+        ),
     )
 }
 """The compared measures by name, in the order they are shown."""
