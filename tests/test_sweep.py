@@ -15,10 +15,20 @@ import pandas as pd
 import pytest
 
 from sim.cli import main as cli_main
-from sim.experiments.analysis import diff_columns, sensitivity_table
+from sim.experiments.analysis import (
+    diff_columns,
+    momentum_weeks,
+    overtake_week,
+    overtake_weeks,
+    point_stats,
+    sensitivity_table,
+    summary_lines,
+)
 from sim.experiments.designs import sample_unit
 from sim.experiments.experiment_file import validate_experiment
+from sim.experiments.sensitivity import NOISE_LIMIT, elementary_effects, noise, sensitivity, sensitivity_lines
 from sim.experiments.sweep import Plan, done_runs, run_sweep
+from sim.experiments.where import describe_region, where_lines, where_wins
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -215,7 +225,10 @@ def test_sobol_on_ishigami_matches_analytic_values():
     st = [(v1 + v13) / var, v2 / var, v13 / var]
     np.testing.assert_allclose(t["S1"], s1, atol=0.04)
     np.testing.assert_allclose(t["ST"], st, atol=0.04)
-    assert (t["S1_conf"] > 0).all()
+    for name in ("S1", "ST"):  # percentile intervals inside [0, 1] around the estimate
+        assert (t[f"{name}_low"] >= 0).all() and (t[f"{name}_high"] <= 1).all()
+        assert (t[f"{name}_low"] <= t[name] + 1e-12).all() and (t[name] <= t[f"{name}_high"] + 1e-12).all()
+    assert (t["ST_high"] - t["ST_low"]).max() < 0.2
 
 
 def test_morris_ranks_the_important_input_first():
@@ -224,6 +237,11 @@ def test_morris_ranks_the_important_input_first():
     y = 10 * x[:, 0] + 1 * x[:, 1] + 0 * x[:, 2]
     t = sensitivity_table("morris", problem, y, x, {"levels": 4}).set_index("parameter")
     np.testing.assert_allclose(t["mu_star"], [10, 1, 0], atol=1e-9)
+    # Our elementary effects (behind the intervals) are SALib's: their mean |EE| is its mu*.
+    y2 = y + np.sin(7 * x[:, 2]) + x[:, 0] * x[:, 1]
+    t2 = sensitivity_table("morris", problem, y2, x, {"levels": 4})
+    np.testing.assert_allclose(np.abs(elementary_effects(x, y2, 3)).mean(axis=0), t2["mu_star"], rtol=1e-9)
+    assert (t2["mu_star_low"] <= t2["mu_star"]).all() and (t2["mu_star"] <= t2["mu_star_high"]).all()
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.stem)
@@ -331,3 +349,203 @@ def test_a_whole_number_parameter_swept_with_decimal_ones_stays_whole():
     points = pd.DataFrame({"population.customers": [3333.0], "behaviour.word_of_mouth": [0.1]})
     out = run_overrides(exp, points, 0, exp.arm_names[0])
     assert out["population.customers"] == 3333 and isinstance(out["population.customers"], int)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the analysis says: intervals, where each side wins, how much the indices know
+
+
+def test_vectorised_momentum_and_overtake_equal_the_one_run_rules():
+    from sim.core.measures import momentum_week
+
+    rng = np.random.default_rng(3)
+    steps = np.arange(1, 105)
+    trend = np.linspace(0, 1, 104) ** rng.uniform(0.5, 3, size=(60, 1))
+    revenue = 1000 * (1 + trend * rng.uniform(0, 2, size=(60, 1))) + rng.normal(0, 30, size=(60, 104))
+    expected = [momentum_week(r) for r in revenue]
+    assert len(set(expected)) > 5  # the rule fires at different weeks, and sometimes not (-1)
+    np.testing.assert_array_equal(momentum_weeks(revenue, steps), expected)
+    a = np.cumsum(rng.normal(0, 1, size=(60, 104)), axis=1)
+    b = np.zeros_like(a)
+    got = overtake_weeks(a, b, steps)
+    for row, week in zip(a, got, strict=True):
+        ahead = row > 0
+        if not ahead[-1]:
+            assert np.isnan(week)
+        else:
+            first = int(week) - 1
+            assert ahead[first:].all() and (first == 0 or not ahead[first - 1])
+    assert overtake_week(np.array([0, 2, 3]), np.array([1, 1, 1]), np.array([5, 6, 7])) == 6
+
+
+def _synthetic_paired(diff, x, z, reps, rng, measure="cum_profit.w52"):
+    rows = []
+    for p, (xv, zv, d) in enumerate(zip(x, z, diff, strict=True)):
+        for r in range(reps):
+            rows.append(
+                {"point": p, "arm": "a-b", "replication": r, "x": xv, "z": zv, measure: d + rng.normal(0, 1)}
+            )
+    return pd.DataFrame(rows)
+
+
+def _exp(target="cum_profit", week=52, kind="grid", keys=("x", "z"), **design):
+    return {
+        "compare": {"mode": "arms", "a": "community", "b": "transactional", "group": "community"},
+        "design": {"kind": kind, "target": target, "target_week": week, **design},
+        "parameters": [{"key": k} for k in keys],
+        "measures": [target],
+        "seed": 1,
+        "steps": week,
+    }
+
+
+def test_where_each_side_wins_names_the_region_and_the_share_of_replications():
+    rng = np.random.default_rng(0)
+    gx, gz = np.meshgrid([1.0, 2.0, 3.0, 4.0], [10.0, 20.0])
+    x, z = gx.ravel(), gz.ravel()
+    paired = _synthetic_paired(np.where(x >= 3, 5.0, -5.0), x, z, 4, rng)
+    stats_df = point_stats(paired, ["x", "z"])
+    wins = where_wins(paired, stats_df, _exp()).set_index("side")
+    a, b = wins.loc["community"], wins.loc["transactional"]
+    assert (a["points"], a["of_points"], a["region"], a["rule_fits"]) == (4, 8, "x >= 3", 1.0)
+    assert b["region"] == "x <= 2" and b["points"] == 4
+    assert a["share_replications"] == 1.0 and a["clear_points"] == 4  # noise sd 1 against +-5
+    lines = where_lines(wins.reset_index(), _exp())
+    assert "community ahead at 4 of 8 points (x >= 3): ahead in 100% of the replications there" in lines[1]
+    # Two parameters: ahead only where x >= 3 and z <= 10; and a side that holds nothing.
+    paired = _synthetic_paired(np.where((x >= 3) & (z <= 10), 5.0, -5.0), x, z, 4, rng)
+    wins = where_wins(paired, point_stats(paired, ["x", "z"]), _exp()).set_index("side")
+    assert wins.loc["community", "region"] == "x >= 3 and z <= 10"
+    assert wins.loc["community", "points"] == 2
+    paired = _synthetic_paired(np.full(8, -5.0), x, z, 4, rng)
+    wins = where_wins(paired, point_stats(paired, ["x", "z"]), _exp())
+    assert "community ahead at none of the 8 points." in where_lines(wins, _exp())[1]
+    assert wins.set_index("side").loc["transactional", "region"] == "everywhere tested"
+
+
+def test_a_region_no_simple_rule_fits_is_not_named():
+    x = np.arange(12.0)
+    mask = np.array([1, 0] * 6, dtype=bool)  # every other point: no threshold fits 3 in 4
+    text, fit = describe_region(pd.DataFrame({"x": x}), mask)
+    assert text == "" and fit < 0.75
+
+
+def test_intervals_of_shares_and_differences_stay_in_range():
+    rng = np.random.default_rng(1)
+    rows = []
+    for p in range(30):
+        for r in range(5):
+            a, b = rng.integers(0, 7, size=2) / 6  # survival: a share of 6 businesses
+            rows.append({"point": p, "arm": "a-b", "replication": r, "x": p, "survival.w52": a - b})
+    for r in range(2):  # a point with only 2 replications: no interval
+        rows.append({"point": 30, "arm": "a-b", "replication": r, "x": 30, "survival.w52": 0.5})
+    paired = pd.DataFrame(rows)
+    st = point_stats(paired, ["x"])
+    st = st[st["measure"] == "survival"].set_index("point")
+    per_point = paired.groupby("point")["survival.w52"]
+    lo_ok, hi_ok = st["low"] >= per_point.min() - 1e-12, st["high"] <= per_point.max() + 1e-12
+    assert lo_ok[:30].all() and hi_ok[:30].all()
+    assert (st["low"][:30] >= -1).all() and (st["high"][:30] <= 1).all()
+    assert (st["low"][:30] <= st["mean"][:30]).all() and (st["mean"][:30] <= st["high"][:30]).all()
+    for c in ("share_ahead", "share_ahead_low", "share_ahead_high"):
+        assert st[c][:30].between(0, 1).all()
+    assert (st["share_ahead_low"][:30] < st["share_ahead_high"][:30]).any()
+    assert np.isnan(st.loc[30, "low"]) and st.loc[30, "replications"] == 2
+    np.testing.assert_allclose(st["mean"], per_point.mean(), atol=1e-12)
+
+
+def test_noise_share_is_near_one_for_pure_noise_and_zero_for_a_deterministic_output():
+    rng = np.random.default_rng(2)
+    pure = rng.normal(0, 3, size=(400, 4))
+    assert noise(pure)["noise_share"] > 0.85
+    signal = np.repeat(rng.uniform(0, 10, size=(400, 1)), 4, axis=1)
+    out = noise(signal)
+    assert out["noise_share"] == 0.0 and out["replications_needed"] == 4
+    # Half and half in the per-point mean: noise of one replication = 4 x the signal's variance / 4.
+    mixed = signal[:, :1] * 0 + rng.normal(0, 1, size=(400, 1)) + rng.normal(0, 2, size=(400, 4))
+    assert 0.4 < noise(mixed)["noise_share"] < 0.6
+    assert np.isnan(noise(signal[:, :1])["noise_share"])  # one replication: noise unknown
+
+
+def _sobol_case(tmp_path, noisy: bool):
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[0.0, 1.0]] * 3}
+    u = sample_unit("sobol", problem, {"N": 256, "second_order": False}, seed=4)
+    x = (u - 0.5) * 2 * np.pi
+    f = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    rng = np.random.default_rng(5)
+    rows = []
+    for p, fp in enumerate(f):
+        for r in range(3):
+            y = rng.normal(0, 20) if noisy else fp
+            rows.append({"point": p, "arm": "a-b", "replication": r, "y.w1": y})
+    exp = _exp("y", 1, "sobol", ("x1", "x2", "x3"), N=256, second_order=False)
+    return sensitivity(tmp_path, pd.DataFrame(rows), {"experiment": exp, "points": len(f)}), exp
+
+
+def test_sensitivity_ranks_a_deterministic_output_and_refuses_pure_noise(tmp_path):
+    sens, exp = _sobol_case(tmp_path, noisy=False)
+    assert (sens["noise_share"] < 1e-9).all() and (sens["verdict"] == "ranked").all()
+    assert list(sens.sort_values("rank")["parameter"]) == ["x1", "x2", "x3"]  # ST 0.56, 0.44, 0.24
+    assert "Ranked by total index ST" in sensitivity_lines(sens, exp)[0]
+    sens, exp = _sobol_case(tmp_path, noisy=True)
+    assert (sens["noise_share"] > NOISE_LIMIT).all() and (sens["verdict"] == "noise dominates").all()
+    assert sens["rank"].isna().all()
+    line = sensitivity_lines(sens, exp)[0]
+    assert (
+        "NO RANKING" in line and "noise" in line and "replications per point" in line or "no effect" in line
+    )
+
+
+def test_report_and_printed_summary_say_where_each_side_wins(reference):
+    html = (reference / "report.html").read_text()
+    assert "<b>Question:</b> a tiny sweep" in html and "Question. Question" not in html
+    assert "Where each side wins" in html and "95% percentile bootstrap" in html
+    lines = summary_lines(reference)
+    assert lines[0].startswith("Where each side wins: paired difference community - transactional")
+    assert sum(" ahead at " in line for line in lines[1:3]) == 2
+    wins = pd.read_csv(reference / "where_wins.csv")
+    assert wins["points"].sum() <= 4 * 2 and set(wins["side"]) == {"community", "transactional"}
+    points = pd.read_csv(reference / "points.csv")
+    assert {"unit", "low", "high", "share_ahead"} <= set(points.columns)
+    import re
+
+    decimals = re.findall(r"(?<![\w.])-?\d+\.\d+(?:e[-+]\d+)?", (reference / "summary.csv").read_text())
+    assert decimals and max(len(re.sub(r"\D|e.*", "", d).lstrip("0")) for d in decimals) <= 10
+
+
+def test_morris_noise_floor_is_the_mu_star_of_a_parameter_that_does_nothing(tmp_path):
+    problem = {"num_vars": 3, "names": ["a", "b", "dummy"], "bounds": [[0.0, 1.0]] * 3}
+    x = sample_unit("morris", problem, {"trajectories": 300, "levels": 4}, seed=2)
+    pd.DataFrame(x, columns=problem["names"]).to_csv(tmp_path / "design_unit.csv", index=False)
+    rng = np.random.default_rng(6)
+    scale = 1 + 3 * x[:, 1]  # noise that grows with b, as money does with town size
+    rows = [
+        {"point": p, "arm": "a-b", "replication": r, "y.w1": 10 * x[p, 0] + rng.normal(0, scale[p])}
+        for p in range(len(x))
+        for r in range(2)
+    ]
+    exp = _exp("y", 1, "morris", ("a", "b", "dummy"), trajectories=300, levels=4)
+    sens = sensitivity(tmp_path, pd.DataFrame(rows), {"experiment": exp, "points": len(x)})
+    t = sens.set_index("parameter")
+    assert t.loc["dummy", "noise_floor"] == pytest.approx(t.loc["dummy", "mu_star"], rel=0.15)
+    assert t.loc["a", "mu_star_low"] > t.loc["a", "noise_floor"]  # the real effect stands above it
+
+
+def test_heatmap_cells_sit_on_the_tested_values_and_carry_their_numbers():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.experiments.report import _heatmap
+
+    gx, gz = np.meshgrid([0.0, 0.02, 0.05, 0.4], [1.0, 4.0])  # uneven spacing
+    st = pd.DataFrame({"x": gx.ravel(), "z": gz.ravel(), "mean": gx.ravel() - 0.04})
+    st["share_ahead"] = np.where(st["mean"] > 0, 0.75, 0.25)
+    fig, ax = plt.subplots()
+    _, drawn, share = _heatmap(ax, st, "x", "z", grid=True)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.02", "0.05", "0.4"]
+    assert ax.get_xlim() == (-0.5, 3.5)  # four equal cells, none stretched past a tested value
+    assert len(ax.texts) == 8 and ax.texts[3].get_text() == "0.36\n75%"
+    assert drawn and share.shape == (2, 4)
+    plt.close(fig)

@@ -19,6 +19,7 @@ Results folder layout::
 
     manifest.json       experiment as resolved, its file hash, seeds, versions, times, status
     experiment.toml     a copy of the experiment file
+    scenario.toml       the base scenario as resolved (only what differs from the defaults)
     design.csv          one row per design point (the varied parameters)
     runs.csv            one row per run: run, point, arm, replication, seed
     runs/               one parquet part file per finished run (weekly series per group)
@@ -46,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.errors import UsageError
+from sim.config.scenario_file import scenario_text
 from sim.experiments.designs import design_points, run_overrides, run_table
 from sim.experiments.experiment import Experiment
 from sim.experiments.experiment_file import load_experiment
@@ -58,7 +60,8 @@ SCHEDULER_TIMEOUT = 8.0
 """Seconds to wait for a Dask scheduler before giving up with a one-line error."""
 EXIT_SOME_FAILED = 3
 """Exit status when the sweep finished but some runs raised (see failures.csv)."""
-SETUP_FILES = ("manifest.json", "experiment.toml", "design.csv", "runs.csv", "design_unit.csv")
+SCENARIO_FILE = "scenario.toml"  # the base scenario, for `commsim run FOLDER`
+SETUP_FILES = ("manifest.json", "experiment.toml", SCENARIO_FILE, "design.csv", "runs.csv", "design_unit.csv")
 """The files a sweep writes before its first run (the manifest first and last)."""
 SETTING_UP = "setting up"
 """The manifest's status while the other fixed files are being written."""
@@ -260,6 +263,8 @@ def _write_setup(folder: Path, exp: Experiment, path: str | os.PathLike, points,
     }
     storage.write_json(folder / "manifest.json", manifest)
     storage.write_text(folder / "experiment.toml", exp.text)
+    note = f"Base scenario of sweep {exp.name!r}; its runs take the experiment's weeks, seeds, replications."
+    storage.write_text(folder / SCENARIO_FILE, scenario_text(exp.base.data, manifest["command"], note))
     storage.write_csv(folder / "design.csv", points)
     storage.write_csv(folder / "runs.csv", runs)
     if unit is not None:

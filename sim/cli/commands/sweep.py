@@ -52,4 +52,9 @@ def main(args: argparse.Namespace) -> int:
         f"{outcome.seconds:.1f} s){f', {failed} failed (see failures.csv)' if failed else ''}; "
         f"report: {folder / 'report.html'}"
     )
+    if done:
+        from sim.experiments.analysis import summary_lines
+
+        for line in summary_lines(folder):
+            print(line)
     return EXIT_SOME_FAILED if failed else 0

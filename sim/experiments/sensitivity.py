@@ -1,0 +1,355 @@
+"""Sensitivity indices that say how much they know (SALib's analyze step, and the noise).
+
+A sweep's output at a design point is a mean over a few replications, each with its own random
+numbers, so part of its variance across points is replication noise, not any parameter's doing.
+Noise inflates every Sobol total index by about the noise share (it acts like an interaction of
+every parameter with every other) and lifts every Morris mu* to a floor; when it dominates, the
+indices rank noise. So beside the indices this module estimates the noise from the replications
+at each point (the pooled within-point variance, divided by the replications to get the noise
+in the per-point mean) and its share of the output's variance; when the share is above
+:data:`NOISE_LIMIT`, or the indices' intervals are wider than :data:`WIDE` (on the 0-1 scale),
+or no parameter's interval lies apart from the next one's, no ranking is given and it says what
+size would give one. A ranking marks which steps are resolved (intervals apart) and which are not.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import gammaln
+
+from sim.experiments import labels
+from sim.experiments.paired import replication_matrix
+from sim.outputs.intervals import LEVEL, mean_intervals
+
+NOISE_LIMIT = 0.5
+"""Noise share of the output's variance above which the indices are not ranked."""
+NOISE_TARGET = 0.2
+"""Noise share that the suggested number of replications aims at."""
+WIDE = 0.5
+"""Median width of the indices' 95% intervals (0-1 scale) above which they are not ranked."""
+WIDTH_TARGET = 0.2
+"""Interval width (0-1 scale: about +-0.1) that the suggested number of samples aims at."""
+RESAMPLES = 1000
+"""Bootstrap resamples of the Sobol indices (SALib)."""
+
+
+def noise(values: np.ndarray) -> dict[str, float]:
+    """Replication noise of a design: points x replications of an output (nan: missing).
+
+    Returns ``noise_var`` (pooled within-point variance of one replication), ``noise_sd`` (the
+    mean over points of each point's within-point standard deviation), ``total_var``
+    (variance of the per-point mean across points), ``noise_share`` (the noise's part of
+    ``total_var``: ``noise_var`` x mean(1 / replications) / ``total_var``, in [0, 1]; nan with
+    fewer than 2 replications at every point), ``signal_var`` and ``replications_needed`` (per
+    point, for a noise share of :data:`NOISE_TARGET`; inf when no signal shows above the noise).
+    """
+    v = np.asarray(values, dtype=float)
+    n = np.isfinite(v).sum(axis=1)
+    use = n > 0
+    y = np.nanmean(v[use], axis=1) if use.any() else np.array([])
+    total = float(np.var(y, ddof=1)) if len(y) > 1 else float("nan")
+    multi = n >= 2
+    out = {
+        "noise_var": float("nan"),
+        "noise_sd": float("nan"),
+        "total_var": total,
+        "noise_share": float("nan"),
+        "signal_var": float("nan"),
+        "replications": float(n[use].mean()) if use.any() else 0.0,
+        "replications_needed": float("nan"),
+    }
+    if not multi.any() or not math.isfinite(total):
+        return out
+    dev = v[multi] - np.nanmean(v[multi], axis=1, keepdims=True)
+    noise_var = float(np.nansum(dev**2) / (n[multi] - 1).sum())
+    of_mean = noise_var * float(np.mean(1.0 / n[use]))
+    if total > 0:
+        share = min(1.0, of_mean / total)
+    else:
+        share = 0.0 if noise_var == 0 else 1.0
+    signal = max(total - of_mean, 0.0)
+    if share <= NOISE_TARGET:
+        needed = float(np.ceil(out["replications"]))
+    elif signal > 0:
+        needed = float(math.ceil(noise_var * (1 - NOISE_TARGET) / (NOISE_TARGET * signal)))
+    else:
+        needed = float("inf")
+    # Mean over points of each point's own sd (unbiased for normal noise: / c4), as noise grows
+    # with the point (a town of 8,000 is noisier in money than one of 1,000).
+    k = n[multi].astype(float)
+    c4 = np.sqrt(2 / (k - 1)) * np.exp(gammaln(k / 2) - gammaln((k - 1) / 2))
+    sd = float(np.mean(np.sqrt(np.nansum(dev**2, axis=1) / (k - 1)) / c4))
+    out.update(
+        noise_var=noise_var, noise_sd=sd, noise_share=share, signal_var=signal, replications_needed=needed
+    )
+    return out
+
+
+def elementary_effects(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """Morris elementary effects, trajectories x parameters: dy / dx of each one-parameter step."""
+    t = len(y) // (k + 1)
+    xs = np.asarray(x, dtype=float)[: t * (k + 1)].reshape(t, k + 1, k)
+    ys = np.asarray(y, dtype=float)[: t * (k + 1)].reshape(t, k + 1)
+    dx = np.diff(xs, axis=1)  # t x k steps x k parameters: one non-zero per step
+    dy = np.diff(ys, axis=1)
+    j = np.abs(dx).argmax(axis=2)
+    step = np.take_along_axis(dx, j[..., None], axis=2)[..., 0]
+    ee = np.full((t, k), np.nan)
+    ee[np.repeat(np.arange(t), k), j.ravel()] = (dy / step).ravel()
+    return ee
+
+
+def sensitivity_table(
+    kind: str,
+    problem: dict[str, Any],
+    y: np.ndarray,
+    x: np.ndarray | None = None,
+    options: dict[str, Any] | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Sobol (S1, ST) or Morris (mu, mu*, sigma) indices via SALib, with 95% intervals.
+
+    Sobol: ``S1_low``/``S1_high`` and ``ST_low``/``ST_high`` are percentiles of SALib's bootstrap
+    over the sample rows; indices and bounds are kept inside [0, 1] (an index is a share of
+    variance; SALib's estimate strays outside by sampling error). Morris: ``mu_star_low``/``_high``
+    are the percentile bootstrap of the mean |elementary effect| over trajectories
+    (:func:`sim.outputs.intervals.mean_intervals`).
+
+    Args:
+        kind: ``sobol`` or ``morris``.
+        problem: the SALib problem the sample was drawn for.
+        y: the output at each sample row, in SALib's order.
+        x: the sample matrix (Morris needs it).
+        options: the design options (``second_order`` for Sobol, ``levels`` for Morris).
+        seed: seed of the bootstrap.
+    """
+    options = options or {}
+    y = np.asarray(y, dtype=float)
+    if kind == "sobol":
+        from SALib.analyze import sobol
+
+        res = sobol.analyze(
+            problem,
+            y,
+            calc_second_order=options.get("second_order", False),
+            conf_level=LEVEL,
+            num_resamples=RESAMPLES,
+            keep_resamples=True,
+            seed=seed,
+            print_to_console=False,
+        )
+        q = [(1 - LEVEL) / 2, (1 + LEVEL) / 2]
+        df = pd.DataFrame({"parameter": problem["names"]})
+        for name in ("S1", "ST"):
+            lo, hi = np.nanquantile(res[f"{name}_conf_all"], q, axis=0)
+            df[name] = np.clip(res[name], 0, 1)
+            df[f"{name}_low"], df[f"{name}_high"] = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+        return df
+    if kind == "morris":
+        from SALib.analyze import morris
+
+        res = morris.analyze(
+            problem,
+            x,
+            y,
+            num_levels=options.get("levels", 4),
+            conf_level=LEVEL,
+            num_resamples=RESAMPLES,
+            seed=seed,
+            print_to_console=False,
+        )
+        ee = np.abs(elementary_effects(x, y, problem["num_vars"]))
+        _, lo, hi = mean_intervals(ee.T)
+        return pd.DataFrame(
+            {
+                "parameter": problem["names"],
+                "mu": res["mu"],
+                "mu_star": res["mu_star"],
+                "mu_star_low": lo,
+                "mu_star_high": hi,
+                "sigma": res["sigma"],
+            }
+        )
+    raise ValueError(f"no sensitivity indices for a {kind} design")
+
+
+def _width(t: pd.DataFrame, kind: str) -> float:
+    """Median width of the indices' intervals on the 0-1 scale (Morris: relative to the largest mu*)."""
+    if kind == "sobol":
+        return float(max(np.median(t["S1_high"] - t["S1_low"]), np.median(t["ST_high"] - t["ST_low"])))
+    top = t["mu_star"].max()
+    return float(np.median(t["mu_star_high"] - t["mu_star_low"]) / top) if top > 0 else float("inf")
+
+
+def resolved(t: pd.DataFrame, kind: str) -> bool:
+    """Whether, in order of the index, some parameter's interval lies wholly above the next one's."""
+    key = "ST" if kind == "sobol" else "mu_star"
+    s = t.sort_values(key, ascending=False)
+    return bool((s[f"{key}_low"].to_numpy()[:-1] > s[f"{key}_high"].to_numpy()[1:]).any())
+
+
+def judge(t: pd.DataFrame, kind: str, design: dict[str, Any], nz: dict[str, float]) -> pd.DataFrame:
+    """Add the noise, the verdict, the rank (only when ranked) and the sizes that would do."""
+    t = t.copy()
+    width = _width(t, kind)
+    share = nz["noise_share"]
+    if math.isfinite(share) and share > NOISE_LIMIT:
+        verdict = "noise dominates"
+    elif not math.isfinite(width) or width > WIDE:
+        verdict = "intervals too wide"
+    elif not resolved(t, kind):
+        verdict = "order not resolved"
+    else:
+        verdict = "ranked"
+    t["noise_share"] = share
+    t["replications"] = nz["replications"]
+    t["interval_width"] = width
+    t["verdict"] = verdict
+    key = "ST" if kind == "sobol" else "mu_star"
+    t["rank"] = t[key].rank(ascending=False, method="min") if verdict == "ranked" else np.nan
+    t["replications_needed"] = nz["replications_needed"]
+    size = design["N"] if kind == "sobol" else design["trajectories"]
+    if not math.isfinite(width):
+        needed = float("inf")
+    elif width <= WIDTH_TARGET:
+        needed = float(size)
+    else:
+        needed = size * (width / WIDTH_TARGET) ** 2
+        needed = float(2 ** math.ceil(math.log2(needed))) if kind == "sobol" else float(math.ceil(needed))
+    t["samples_needed"] = needed  # Sobol: N (a power of 2); Morris: trajectories
+    if kind == "morris":
+        levels = design.get("levels", 4)
+        delta = levels / (2 * (levels - 1))  # SALib's Morris step on the 0-1 scale
+        r = max(nz["replications"], 1.0)
+        # E|e1 - e2| / delta for two neighbouring points' noises of sd noise_sd / sqrt(r) each.
+        floor = 2 * nz["noise_sd"] / math.sqrt(math.pi * r) / delta
+        t["noise_floor"] = floor  # the mu* that replication noise alone gives
+    return t
+
+
+def sensitivity(folder: Path, paired: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Indices, noise and verdict for every kept weekly measure at the target week.
+
+    The output at a point is its mean paired difference over replications (of the first arm
+    comparison), the same number the figures show.
+    """
+    exp = manifest["experiment"]
+    kind = exp["design"]["kind"]
+    if kind not in ("sobol", "morris") or not len(paired):
+        return pd.DataFrame()
+    names = [p["key"] for p in exp["parameters"]]
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    x = pd.read_csv(folder / "design_unit.csv").to_numpy() if kind == "morris" else None
+    n_points = manifest["points"]
+    sub = paired[paired["arm"] == paired["arm"].iloc[0]]
+    tw = exp["design"]["target_week"]
+    out = []
+    for m in exp["measures"]:
+        col = f"{m}.w{tw}" if f"{m}.w{tw}" in sub.columns else m
+        if col not in sub.columns:
+            continue
+        index, arr = replication_matrix(sub, [col])
+        values = np.full((n_points, arr.shape[2]), np.nan)
+        values[index["point"].to_numpy()] = arr[0]
+        count = np.isfinite(values).sum(axis=1)
+        y = np.where(count > 0, np.nansum(values, axis=1) / np.maximum(count, 1), np.nan)
+        if not np.isfinite(y).all():
+            continue  # failed or missing runs, or a measure undefined in some runs
+        t = sensitivity_table(kind, problem, y, x, exp["design"], seed=exp["seed"] % 2**32)
+        t = judge(t, kind, exp["design"], noise(values))
+        t.insert(0, "week", tw if col != m else -1)
+        t.insert(0, "measure", m)
+        out.append(t)
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def verdict_text(t: pd.DataFrame, kind: str) -> str:
+    """One measure's verdict in a sentence (``t``: its rows of sensitivity.csv)."""
+    r = t.iloc[0]
+    share, reps = r["noise_share"], r["replications"]
+    size = "N" if kind == "sobol" else "trajectories"
+    noise_words = (
+        f"replication noise is {labels.share(share)} of the variance of the per-point mean "
+        f"({reps:.0f} replications per point; limit {labels.share(NOISE_LIMIT)})"
+        if math.isfinite(share)
+        else f"replication noise not measured ({reps:.0f} replication per point: use 2 or more)"
+    )
+    need_r = r["replications_needed"]
+    need_s = r["samples_needed"]
+    need_r_words = (
+        "no effect of the parameters shows above the noise"
+        if need_r == float("inf")
+        else f"about {need_r:,.0f} replications per point would bring noise below "
+        f"{labels.share(NOISE_TARGET)}"
+    )
+    need_s_words = f"{size} = {need_s:,.0f} would narrow the intervals to about +-{WIDTH_TARGET / 2:g}" + (
+        "" if kind == "sobol" else " of the largest mu*"
+    )
+    if r["verdict"] == "noise dominates":
+        return (
+            f"NO RANKING: {noise_words}, so the indices mostly measure noise; {need_r_words}; {need_s_words}."
+        )
+    if r["verdict"] == "order not resolved":
+        return (
+            f"NO RANKING: no parameter's 95% interval lies apart from the next one's, so the indices do "
+            f"not order the parameters; {noise_words}; {need_s_words}."
+        )
+    if r["verdict"] == "intervals too wide":
+        return (
+            f"NO RANKING: the indices' 95% intervals are {r['interval_width']:.2f} wide (median, on the "
+            f"0-1 scale; limit {WIDE:g}); {noise_words}; {need_s_words}."
+        )
+    key = "ST" if kind == "sobol" else "mu_star"
+    top = t.sort_values(key, ascending=False).head(6)
+    ranked, prev_low = "", float("nan")
+    for i, (_, q) in enumerate(top.iterrows()):
+        if i:  # '>' where the intervals are apart, '~' where they overlap (order not resolved)
+            ranked += " > " if q[key + "_high"] < prev_low else " ~ "
+        ranked += (
+            f"{q['parameter']} {labels.number(q[key], 2)} "
+            f"[{labels.number(q[key + '_low'], 2)}, {labels.number(q[key + '_high'], 2)}]"
+        )
+        prev_low = q[key + "_low"]
+    by = "total index ST" if kind == "sobol" else "mu* (mean |elementary effect|)"
+    more = f"; {len(t) - len(top)} more in sensitivity.csv" if len(t) > len(top) else ""
+    return (
+        f"{noise_words}. Ranked by {by}, 95% intervals in brackets ('>': the intervals are apart; "
+        f"'~': they overlap and the order is not resolved): {ranked}{more}."
+    )
+
+
+def sensitivity_lines(sens: pd.DataFrame, exp: dict[str, Any]) -> list[str]:
+    """The printed summary of the indices of the target measure."""
+    if not len(sens):
+        return []
+    kind = exp["design"]["kind"]
+    target = exp["design"]["target"]
+    t = sens[sens["measure"] == target]
+    if not len(t):
+        t = sens[sens["measure"] == sens["measure"].iloc[0]]
+    m = t["measure"].iloc[0]
+    week = t["week"].iloc[0]
+    where = f"{m} at week {week}" if week >= 0 else m
+    size = f"N = {exp['design']['N']}" if kind == "sobol" else f"{exp['design']['trajectories']} trajectories"
+    head = f"Sensitivity ({kind.capitalize()}, {size}) of the paired difference in {where} ({labels.how(m)}):"
+    return [f"{head} {verdict_text(t, kind)} Every measure: sensitivity.csv."]
+
+
+__all__ = [
+    "NOISE_LIMIT",
+    "NOISE_TARGET",
+    "WIDE",
+    "WIDTH_TARGET",
+    "elementary_effects",
+    "judge",
+    "noise",
+    "sensitivity",
+    "sensitivity_lines",
+    "sensitivity_table",
+    "verdict_text",
+]
