@@ -272,3 +272,15 @@ def test_a_dashboard_save_is_re_run_by_commsim_run(tmp_path):
     rerun = run_scenario(load_scenario(out / "scenario.toml"))
     saved = pd.read_parquet(out / "timeseries.parquet")
     pd.testing.assert_frame_equal(rerun.timeseries.reset_index(drop=True), saved, check_dtype=False)
+
+
+def test_run_settings_given_in_python_are_the_ones_the_results_record():
+    """run_scenario(replications=, steps=, seed=) writes them into Results.scenario (and so scenario.toml)."""
+    from sim import load_scenario, run_scenario
+
+    sc = load_scenario(ROOT / "scenarios" / "recession.toml").with_overrides({"population.customers": 200})
+    r = run_scenario(sc, replications=2, steps=20, seed=5)
+    assert r.scenario.data["run"] == {**sc.data["run"], "replications": 2, "steps": 20, "seed": 5}
+    assert r.scenario.data["shocks"] == [] and "left out" in r.scenario.notes[0]  # recession starts later
+    again = run_scenario(r.scenario)
+    pd.testing.assert_frame_equal(again.timeseries, r.timeseries)

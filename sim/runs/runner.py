@@ -16,13 +16,13 @@ From Python::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.config.scenario import Scenario, arms, load_scenario
+from sim.config.scenario import Scenario, arms, load_scenario, scenario_from_dict
 from sim.core.measures import COUNT_COLUMNS, MONEY_COLUMNS, REFERRED_CHANNELS, momentum_week
 from sim.core.model import CommunityModel
 from sim.core.streams import seed_from
@@ -118,6 +118,19 @@ class Results:
     cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def as_run(scenario: Scenario, **settings: int | None) -> Scenario:
+    """The scenario with the run settings given (``replications``, ``steps``, ``seed``) written in.
+
+    So that ``Results.scenario`` (and the ``scenario.toml`` written from it) is what was run; a
+    shorter horizon leaves out later shocks with a note, as ``--steps`` does.
+    """
+    given = [f"run.{k}={v}" for k, v in settings.items() if v is not None and v != scenario.data["run"][k]]
+    if not given:
+        return scenario
+    ran = scenario_from_dict(scenario.data, scenario.source, given)
+    return replace(ran, overrides=scenario.overrides + given, notes=scenario.notes + ran.notes)
+
+
 def run_scenario(
     scenario: Scenario | str,
     replications: int | None = None,
@@ -140,10 +153,11 @@ def run_scenario(
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
+    scenario = as_run(scenario, replications=replications, steps=steps, seed=seed)
     run = scenario.data["run"]
-    reps = replications or run["replications"]
-    seeds = replication_seeds(run["seed"] if seed is None else seed, reps)
-    steps = steps or run["steps"]
+    reps = run["replications"]
+    seeds = replication_seeds(run["seed"], reps)
+    steps = run["steps"]
     tables, cohorts = [], []
     for r, s in enumerate(seeds):
         for arm_name, arm in arms(scenario):
