@@ -207,6 +207,8 @@ def test_explain_writes_its_folder(tmp_path):
     ("args", "expected"),
     [
         (["scenarios/nowhere.toml"], "no such file"),
+        (["nowhere"], "built-in: baseline"),  # a name is looked up among the built-ins, as run does
+        (["baseline", "--against", "nobody"], "transactional"),  # and a built-in name is found
         (["scenarios/baseline.toml", "--against", "nobody"], "transactional"),  # names those that exist
         (["scenarios/baseline.toml", "--against", "free_rider"], "no business"),
         (["scenarios/baseline.toml", "--against", "community"], "other than"),

@@ -12,8 +12,8 @@ import argparse
 import os
 import sys
 
+from sim.cli.commands.run import find_scenario
 from sim.config.errors import UsageError
-from sim.config.scenario import load_scenario
 from sim.outputs.storage import claim_results_dir, utc_now
 
 
@@ -21,7 +21,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Flags of ``commsim explain``."""
     from sim.experiments.explain import DEFAULT_AGAINST, DEFAULT_REPLICATIONS, SUBJECT
 
-    p.add_argument("scenario", help=f"scenario file (TOML) with a {SUBJECT!r} group and the group compared")
+    p.add_argument(
+        "scenario",
+        help=f"scenario file, built-in name or results folder, with a {SUBJECT!r} group and another",
+    )
     p.add_argument(
         "--against",
         default=DEFAULT_AGAINST,
@@ -56,7 +59,9 @@ def main(args: argparse.Namespace) -> int:
     from sim.outputs.intervals import MIN_REPLICATIONS
 
     extra = [f"run.{k}={v}" for k in ("seed", "steps") if (v := getattr(args, k)) is not None]
-    scenario = load_scenario(args.scenario, list(args.set) + extra)
+    scenario = find_scenario(args.scenario, list(args.set) + extra)  # a file, a built-in name or a folder
+    for note in scenario.notes:
+        print(f"commsim explain: note: {note}", file=sys.stderr)
     check_groups(scenario, args.against)
     if args.replications < MIN_REPLICATIONS:
         raise UsageError(
