@@ -27,6 +27,7 @@ COMMANDS = {
     "dashboard": ("sim.cli.commands.dashboard", "serve the workshop dashboard in the browser"),
     "list": ("sim.cli.commands.list", "list the built-in scenarios and experiments"),
     "explain": ("sim.cli.commands.explain", "what community work and each lever are worth, paired"),
+    "workshop": ("sim.cli.commands.workshop", "a shared town: each participant runs a business"),
 }
 
 
