@@ -2,7 +2,8 @@
 
 They are taken by the test suite's own browser run, not drawn: this script runs the dashboard's
 browser tests (``tests/test_dashboard.py -m browser``) with ``COMMSIM_DOCS_FIGURES=1``, which
-makes them copy each screenshot into docs/figures/workshop/. Needs Debian's Chromium at
+makes them copy each screenshot into docs/figures/workshop/. Each is what a screen of 1280x720
+(a projector) or 1920x1080 shows, without scrolling. Needs Debian's Chromium at
 /usr/bin/chromium and the project's virtualenv (``make venv``); run from anywhere::
 
     .venv/bin/python docs/make_workshop_screenshots.py

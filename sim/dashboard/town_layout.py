@@ -103,7 +103,9 @@ class TownLayout:
                 i for i in range(model.n_businesses) if int(model.business_hood[i]) % len(self.centres) == h
             ]
             j = same.index(b)
-            r = 0.45 * self.hood_radius[h] if len(same) > 1 else 0.0
+            # two share a small ring; a third (or a chain store opened beside them) a wider one,
+            # so that names written 16 px high under their squares do not overlap
+            r = (0.45 if len(same) <= 2 else 0.75) * self.hood_radius[h] if len(same) > 1 else 0.0
             a = 2 * math.pi * j / max(len(same), 1) - math.pi / 2
             self._business_xy[b] = (
                 self.centres[h, 0] + r * math.cos(a),

@@ -28,13 +28,17 @@ from sim.core.model import CommunityModel
 from sim.core.shocks import Shock, ViralBadReview
 from sim.dashboard.live_measures import (
     CHANNEL_LABELS,
+    CLOSED,
+    REVENUE_DECIMALS,
     SERIES,
+    business_states,
     chart_value,
     leaders,
     recorded,
+    state_counts,
     strategy_series,
 )
-from sim.dashboard.shock_buttons import SHOCK_LABELS, make_shock
+from sim.dashboard.shock_buttons import SHOCK_LABELS, describe, make_shock
 from sim.dashboard.town_layout import TownLayout
 from sim.dashboard.workshop_town import (
     COMMUNITY,
@@ -184,12 +188,20 @@ class Workshop(mesa.Model):
 
     # ------------------------------------------------------------------ shocks
     def add_shock(
-        self, kind: str, business: str | None = None, category: str | None = None
+        self,
+        kind: str,
+        business: str | None = None,
+        category: str | None = None,
+        depth: float | None = None,
+        duration: int | None = None,
     ) -> dict[str, Any]:
         """Trigger a shock that acts from the next simulated week; returns its record.
 
-        Sizes are the parameter table's defaults (a recession of 25% for 26 weeks, a lockdown
-        of 12 weeks, ...). The shock is added to every run, so side-by-side runs stay paired.
+        ``depth`` (a share) and ``duration`` (weeks) size a recession, lockdown or cost spike
+        (:func:`~sim.dashboard.shock_buttons.make_shock`); left out, the parameter table's
+        defaults (a recession of 25% for 26 weeks, a lockdown of 12 weeks, ...). The shock is
+        added to every run, so side-by-side runs stay paired. The record's ``text`` says what
+        it does, with its units.
         """
         with self.lock:
             start = self.week + 1
@@ -202,13 +214,14 @@ class Workshop(mesa.Model):
                         business or self.params["focus"],
                         category or self._default_category(),
                         self.money_scale,
+                        depth=depth,
+                        duration=duration,
                     )
                 )
             for run, shock in zip(self.runs, shocks, strict=True):
                 run.model.add_shock(shock)
-            record = {"week": start, **shocks[0].to_dict()}
-            self.live_shocks.append(record)
-            return record
+            self.live_shocks.append({"week": start, **shocks[0].to_dict()})
+            return {**self.live_shocks[-1], "text": describe(shocks[0])}
 
     def _default_category(self) -> str:
         m = self.model
@@ -257,7 +270,8 @@ class Workshop(mesa.Model):
                 "horizon": self.horizon,
                 "demand": self.demand_index,
                 "customers": self.model.n_customers,
-                "businesses": int(len(self.business_names)),
+                "businesses": int(self.model.n_businesses),
+                "states": state_counts(self.model),
                 "side_by_side": self.side_by_side,
             }
             if self.side_by_side:
@@ -334,22 +348,52 @@ class Workshop(mesa.Model):
 
 
 def focus_comparison(ws: Workshop) -> dict[str, Any]:
-    """Side by side: the focus business in both runs (revenue last 4 weeks, customers, cash)."""
+    """Side by side: the focus business in both runs and which run it does better in.
+
+    Per run: revenue (mean of the last 4 weeks, currency a week), active customers last week,
+    cash now (currency), its state and the run's counts of open, closed and not-yet-open
+    businesses. ``sentence`` says which run earns more, or that it is a tie (the same revenue
+    in whole currency units, as shown) or that the business has closed in both.
+    """
     i = ws.business_names.index(ws.params["focus"])
     rows = []
     for run in ws.runs:
         data, t = recorded(run.model)
         lo = max(0, t - 4)
+        state = business_states(run.model)[i]
         rows.append(
             {
                 "label": run.label,
                 "revenue": float(data["revenue"][lo:t, i].mean()) if t else 0.0,
                 "customers": int(data["customers_active"][t - 1, i]) if t else 0,
                 "cash": float(run.model.cash[i]),
-                "open": bool(run.model.alive[i]) or t == 0,
+                "open": state != CLOSED,
+                "state": state,
+                "states": state_counts(run.model),
             }
         )
-    return {"focus": ws.params["focus"], "runs": rows}
+    focus = ws.params["focus"]
+    return {"focus": focus, "runs": rows, "sentence": comparison_sentence(focus, rows, ws.week)}
+
+
+def comparison_sentence(focus: str, rows: list[dict[str, Any]], week: int) -> str:
+    """Which run the focus business earns more in, a tie, or closed in both (plain text, with units).
+
+    A tie is the same revenue at the precision shown (whole currency units a week).
+    """
+    if week == 0:
+        return f"{focus}: nothing earned yet (week 0)"
+    short = [r["label"].split(":", 1)[0] for r in rows]
+    both = " and ".join(short)
+    unit = "currency a week, mean of the last 4 weeks"
+    if all(r["state"] == CLOSED for r in rows):
+        return f"No winner: {focus} has closed in both {both}"
+    shown = [f"{r['revenue']:,.{REVENUE_DECIMALS}f}" for r in rows]
+    if len(set(shown)) == 1:
+        return f"A tie: {focus} earns {shown[0]} in both {both} ({unit})"
+    order = sorted(range(len(rows)), key=lambda k: rows[k]["revenue"], reverse=True)
+    against = ", ".join(f"{shown[k]} as {short[k]}" for k in order[1:])
+    return f"{focus} earns more as {short[order[0]]}: {shown[order[0]]}, against {against} ({unit})"
 
 
 def focus_series(ws: Workshop) -> tuple[list[dict], list[dict]]:
