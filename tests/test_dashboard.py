@@ -283,6 +283,11 @@ def test_save_this_run_writes_a_reproducible_results_folder(defaults, tmp_path):
     live = ws.model.recorder.table()
     assert np.allclose(again["revenue"].to_numpy(), live["revenue"].to_numpy())
     assert np.allclose(again["cash"].to_numpy(), live["cash"].to_numpy())
+    # the cohorts are saved too, and add up to the customers each business won
+    cohorts = pd.read_parquet(out / "cohorts.parquet")
+    won = cohorts.groupby("business")["customers"].sum()
+    last = live[live["step"] == 10].set_index("business")["cumulative_customers"]
+    assert len(cohorts) and (won.reindex(last.index, fill_value=0) == last).all()
 
 
 def test_save_side_by_side_writes_two_arms(defaults, tmp_path):

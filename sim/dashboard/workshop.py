@@ -49,7 +49,7 @@ from sim.dashboard.workshop_town import (
     town_scenario,
 )
 from sim.outputs.storage import new_results_dir, utc_now
-from sim.runs.runner import Results, replication_seeds, strategy_table, summary_table
+from sim.runs.runner import Results, cohort_table, replication_seeds, strategy_table, summary_table
 
 ENV_RESULTS = "COMMSIM_DASHBOARD_RESULTS"
 """Environment variable naming the folder "Save this run" writes under (default ``results``)."""
@@ -309,18 +309,25 @@ class Workshop(mesa.Model):
         with self.lock:
             if self.week < 1:
                 raise ValueError("nothing to save yet: run at least one week")
-            tables = []
+            tables, cohorts = [], []
             arm_names = [COMMUNITY, TRANSACTIONAL] if self.side_by_side else ["base"]
             for arm, run in zip(arm_names, self.runs, strict=True):
-                df = run.model.recorder.table()
-                df.insert(0, "seed", self.model_seed)
-                df.insert(0, "replication", 0)
-                df.insert(0, "arm", arm)
-                df.insert(0, "run_id", f"{arm}-r0")
-                tables.append(df)
+                for df, out in ((run.model.recorder.table(), tables), (cohort_table(run.model), cohorts)):
+                    df.insert(0, "seed", self.model_seed)
+                    df.insert(0, "replication", 0)
+                    df.insert(0, "arm", arm)
+                    df.insert(0, "run_id", f"{arm}-r0")
+                    out.append(df)
             ts = pd.concat(tables, ignore_index=True)
             strat = strategy_table(ts)
-            return Results(ts, strat, summary_table(strat), self.saved_scenario(), [self.model_seed])
+            return Results(
+                ts,
+                strat,
+                summary_table(strat),
+                self.saved_scenario(),
+                [self.model_seed],
+                pd.concat(cohorts, ignore_index=True),
+            )
 
     def save(self, root: str | os.PathLike | None = None) -> Path:
         """Write a results folder as ``commsim run`` does; returns its path.
