@@ -4,7 +4,7 @@ Run after a change to the model or its defaults (a few minutes on 2 cores)::
 
     .venv/bin/python docs/make_readme_figures.py            # prints the table, writes the figure
 
-It runs ``scenarios/baseline.toml`` with 8 replications (seed as in the file) and the same 8
+It runs ``scenarios/baseline.toml`` with 20 replications (seed as in the file) and the same 20
 seeds with one ``--set`` each, and prints the markdown table the README quotes: three-year
 profit per group (sum over its six businesses, mean of the replications), the paired
 community - transactional differences with their 95% intervals (sim/outputs/intervals.py), the
@@ -28,7 +28,7 @@ from sim.outputs.intervals import mean_interval, paired_interval  # noqa: E402
 from sim.outputs.plots import run_figures  # noqa: E402
 from sim.runs.runner import run_scenario  # noqa: E402
 
-REPLICATIONS = 8
+REPLICATIONS = 20
 VARIANTS = [
     ("defaults", None),
     ("`population.customers=8000`", "population.customers=8000"),
