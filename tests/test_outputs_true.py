@@ -271,3 +271,15 @@ def test_acquisition_measures_at_the_last_week_equal_the_summarys_whole_run_figu
             assert row["mean"].iloc[0] == pytest.approx(expected, rel=1e-6, abs=0.01)
     share = table[table["measure"] == "referral_revenue_share"]
     assert share["mean"].between(0, 1).all()
+
+
+def test_csv_files_hold_no_floating_point_noise(chain_run):
+    """Money sums print as 1754.3, not 1754.299999999952: at most 12 significant digits in every CSV."""
+    import re
+
+    out, _ = chain_run
+    for name in ("timeseries.csv", "summary.csv", "comparison.csv"):
+        text = (out / name).read_text()
+        noisy = re.findall(r"\d*\.\d+", text)
+        assert noisy, name
+        assert max(len(x.replace(".", "").lstrip("0")) for x in noisy) <= 12, name

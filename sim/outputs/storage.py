@@ -378,9 +378,13 @@ def write_parquet(path: Path, df: pd.DataFrame) -> None:
     atomic_write(path, lambda p: df.to_parquet(p, index=False))
 
 
+CSV_FLOAT_FORMAT = "%.12g"
+"""Twelve significant digits: sums of cents print as 1754.3, not 1754.299999999952 (parquet keeps all)."""
+
+
 def write_csv(path: Path, df: pd.DataFrame) -> None:
-    """Atomically write a CSV file."""
-    atomic_write(path, lambda p: df.to_csv(p, index=False))
+    """Atomically write a CSV file (floats to :data:`CSV_FLOAT_FORMAT`)."""
+    atomic_write(path, lambda p: df.to_csv(p, index=False, float_format=CSV_FLOAT_FORMAT))
 
 
 def _json_default(o: Any) -> Any:
