@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from sim.outputs.intervals import MIN_REPLICATIONS, mean_interval, mean_intervals, paired_interval
+from sim.outputs.intervals import (
+    MIN_REPLICATIONS,
+    expanded_quantiles,
+    mean_interval,
+    mean_intervals,
+    paired_interval,
+)
 
 
 def test_interval_of_shares_stays_in_zero_one():
@@ -26,12 +32,21 @@ def test_no_interval_with_too_few_replications():
     assert MIN_REPLICATIONS == 3
 
 
-def test_interval_covers_the_mean_of_a_normal_sample_about_95_percent():
+@pytest.mark.parametrize(("n", "least"), [(5, 0.91), (8, 0.93), (20, 0.935)])
+def test_interval_covers_the_mean_of_a_normal_sample_about_95_percent_even_with_few_replications(n, least):
+    """The expanded percentile keeps its coverage at 5 replications (the plain one covers about 85%)."""
     rng = np.random.default_rng(1)
-    samples = rng.normal(10.0, 2.0, size=(2000, 20))
+    samples = rng.normal(10.0, 2.0, size=(4000, n))
     _, lo, hi = mean_intervals(samples)
     covered = np.mean((lo <= 10.0) & (10.0 <= hi))
-    assert 0.90 <= covered <= 0.97  # the percentile bootstrap runs a little narrow at n = 20
+    assert least <= covered <= 0.97
+
+
+def test_the_expanded_quantiles_widen_with_few_replications_and_tend_to_the_plain_ones():
+    lo3, hi3 = expanded_quantiles(3)
+    lo40, hi40 = expanded_quantiles(40)
+    assert lo3 < 1e-6 and hi3 > 1 - 1e-6  # three replications: about their range
+    assert 0.02 < lo40 < 0.025 and 0.975 < hi40 < 0.98
 
 
 def test_rows_are_independent_of_their_neighbours_and_deterministic():

@@ -499,7 +499,7 @@ def test_sensitivity_ranks_a_deterministic_output_and_refuses_pure_noise(tmp_pat
 def test_report_and_printed_summary_say_where_each_side_wins(reference):
     html = (reference / "report.html").read_text()
     assert "<b>Question:</b> a tiny sweep" in html and "Question. Question" not in html
-    assert "Where each side wins" in html and "95% percentile bootstrap" in html
+    assert "Where each side wins" in html and "95% expanded percentile bootstrap" in html
     lines = summary_lines(reference)
     assert lines[0].startswith("Where each side wins: paired difference community - transactional")
     assert sum(" ahead at " in line for line in lines[1:3]) == 2

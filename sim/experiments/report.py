@@ -262,7 +262,7 @@ def figures(
             "advantage_vs_parameter.png",
             f"Mean paired difference {who} in {what} ({unit}) at each value of each varied parameter, "
             "over every run at that value (the other parameters' values and the replications); band: "
-            "95% percentile-bootstrap interval of that mean over those runs. Above zero: "
+            "95% expanded percentile-bootstrap interval of that mean over those runs. Above zero: "
             f"{comp['a']} ahead.",
         )
 
@@ -292,7 +292,7 @@ def figures(
             "advantage_over_time.png",
             f"Mean paired difference {who} in {target} ({labels.how(target)}) at each recorded week, over "
             + (f"every run at each value of {split}" if split else "every design point and replication")
-            + "; bars: 95% percentile-bootstrap interval of that mean (no bar: fewer than 3 runs).",
+            + "; bars: 95% expanded percentile-bootstrap interval of that mean (no bar: fewer than 3 runs).",
         )
 
     if len(sens):

@@ -1,4 +1,4 @@
-"""One interval for every figure: the percentile bootstrap of the mean over replications.
+"""One interval for every figure: the (expanded) percentile bootstrap of the mean over replications.
 
 Replications are the independent units of a run (each its own town and seeds), so an interval
 is drawn over them and nothing else. A percentile interval of a mean lies between the smallest
@@ -8,6 +8,14 @@ zero or above. A paired difference (two strategies in the same replication) is b
 the per-replication difference. With fewer than :data:`MIN_REPLICATIONS` finite values there is
 no interval (nan) and outputs say why (:data:`NO_INTERVAL`).
 
+A plain percentile bootstrap is too narrow with few replications (at 5 it covers about 85%, not
+95%: it uses the normal quantile and the divide-by-n spread), so the percentiles are taken
+further out, as in Hesterberg's "expanded percentile" interval (Hesterberg 2015, The American
+Statistician 69(4)): at ``Phi(-z)`` and ``Phi(z)`` with ``z = sqrt(n / (n - 1)) t(n - 1)``, the
+Student-t quantile corrected for the bootstrap's spread. With 3 replications the interval is
+nearly their range; with 40 it is within 5% of the plain one. It still lies between the smallest
+and the largest replication.
+
 The resamples are drawn from a fixed seed, so the same numbers give the same interval in the
 printed table, ``comparison.csv``, the figures and the report.
 """
@@ -15,6 +23,7 @@ printed table, ``comparison.csv``, the figures and the report.
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 LEVEL = 0.95
 """Coverage of every interval."""
@@ -22,7 +31,7 @@ RESAMPLES = 2000
 """Bootstrap resamples per interval."""
 MIN_REPLICATIONS = 3
 """Fewest finite replications for which an interval is given."""
-METHOD = "95% percentile bootstrap of the mean over replications (2,000 resamples)"
+METHOD = "95% expanded percentile bootstrap of the mean over replications (2,000 resamples)"
 """How intervals are made, in the words printed beside them."""
 NO_INTERVAL = f"no interval with fewer than {MIN_REPLICATIONS} replications"
 """Why an interval is missing."""
@@ -40,6 +49,12 @@ def _weights(n: int) -> np.ndarray:
     return w / n
 
 
+def expanded_quantiles(n: int, level: float = LEVEL) -> list[float]:
+    """The bootstrap quantiles that give ``level`` coverage with ``n`` replications (Hesterberg 2015)."""
+    z = np.sqrt(n / (n - 1)) * stats.t.ppf((1 + level) / 2, n - 1)
+    return [float(stats.norm.cdf(-z)), float(stats.norm.cdf(z))]
+
+
 def mean_intervals(values: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean, low and high of each row of ``values`` (rows x replications; nan = missing).
 
@@ -54,9 +69,9 @@ def mean_intervals(values: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray
         mean = np.where(n > 0, np.where(finite, v, 0.0).sum(axis=1) / np.maximum(n, 1), np.nan)
     low = np.full(len(v), np.nan)
     high = np.full(len(v), np.nan)
-    q = [(1 - level) / 2, (1 + level) / 2]
     for k in np.unique(n[n >= MIN_REPLICATIONS]):
         rows = np.flatnonzero(n == k)
+        q = expanded_quantiles(int(k), level)
         w = _weights(int(k))
         for start in range(0, len(rows), _CHUNK):
             r = rows[start : start + _CHUNK]
@@ -82,6 +97,7 @@ def paired_interval(a, b, level: float = LEVEL) -> tuple[float, float, float]:
 
 __all__ = [
     "LEVEL",
+    "expanded_quantiles",
     "METHOD",
     "MIN_REPLICATIONS",
     "NO_INTERVAL",

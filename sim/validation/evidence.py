@@ -3,7 +3,7 @@
 **The verdict rule, written once.** A claim is stated as a :class:`Region` in which an estimate
 must lie ("paired difference > 0", "relative gain >= 0.5", "week in [13, 26]"). The estimate is a
 mean over replications with the project's one interval (``sim.outputs.intervals``: a 95%
-percentile bootstrap over replications). The verdict (:func:`verdict`) is *supported* when the
+expanded percentile bootstrap over replications). The verdict (:func:`verdict`) is *supported* when the
 whole interval lies inside the region, *contradicted* when it lies entirely outside it, and
 *inconclusive* otherwise (also when there is no interval). A claim made of several parts holds
 only if every part does (:func:`combine`).
