@@ -8,7 +8,6 @@ appears whole or not at all. Every figure and printed number states its unit and
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,10 @@ import pandas as pd  # noqa: E402
 from sim.config.scenario import Scenario  # noqa: E402
 from sim.experiments.explain import COMMUNITY_WORK, OUTCOMES, QUARTER, Explanation  # noqa: E402
 from sim.outputs.intervals import METHOD  # noqa: E402
-from sim.outputs.results_folder import _move_into_place, remove_stale_parts  # noqa: E402
+from sim.outputs.results_folder import building  # noqa: E402
 from sim.outputs.storage import (  # noqa: E402
     atomic_write,
-    lock_folder,
-    part_folder_name,
     provenance,
-    unlock,
     utc_now,
     write_csv,
     write_json,
@@ -239,14 +235,7 @@ def write_explain_folder(
 ) -> Path:
     """Write the folder atomically: built beside ``out`` in a locked part folder, renamed into place."""
     out = Path(out)
-    remove_stale_parts(out.parent)
-    tmp = out.with_name(part_folder_name(out))
-    if tmp.exists():  # left by an earlier process with this PID
-        shutil.rmtree(tmp)
-    fd = None
-    try:
-        tmp.mkdir(parents=True)
-        fd = lock_folder(tmp)
+    with building(out) as tmp:
         write_csv(tmp / "explain.csv", ex.rows)
         write_csv(tmp / "explain_weekly.csv", ex.weekly)
         write_csv(tmp / "explain_replications.csv", long_contributions(ex))
@@ -275,11 +264,6 @@ def write_explain_folder(
             **provenance(),
         }
         write_json(tmp / "manifest.json", manifest)
-        _move_into_place(tmp, out)
-    finally:
-        unlock(fd)
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return out
 
 

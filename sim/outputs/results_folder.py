@@ -7,11 +7,13 @@ is dead (a run killed with SIGKILL) is removed by the next run written in the sa
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import shlex
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,12 +37,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.runs.runner import Results
 
 
-def write_results(results: Results, out: Path, started: str, quiet_figures: bool = False) -> Path:
-    """Write a run's results folder atomically: built beside ``out``, then renamed into place."""
-    from sim.outputs.compare import write_comparison
-    from sim.outputs.plots import run_figures
-    from sim.outputs.report import run_report
+@contextlib.contextmanager
+def building(out: Path) -> Iterator[Path]:
+    """Build a results folder beside ``out`` and rename it into place when the block ends.
 
+    Yields the hidden part folder (``.NAME.part-PID``, locked while it is written); part folders
+    left by dead processes are removed first. If the block raises, the part folder is removed
+    and ``out`` is left as it was: a folder appears whole or not at all.
+    """
     out = Path(out)
     remove_stale_parts(out.parent)
     tmp = out.with_name(part_folder_name(out))
@@ -50,6 +54,22 @@ def write_results(results: Results, out: Path, started: str, quiet_figures: bool
     try:
         tmp.mkdir(parents=True)
         fd = lock_folder(tmp)
+        yield tmp
+        _move_into_place(tmp, out)
+    finally:
+        unlock(fd)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def write_results(results: Results, out: Path, started: str, quiet_figures: bool = False) -> Path:
+    """Write a run's results folder atomically: built beside ``out``, then renamed into place."""
+    from sim.outputs.compare import write_comparison
+    from sim.outputs.plots import run_figures
+    from sim.outputs.report import run_report
+
+    out = Path(out)
+    with building(out) as tmp:
         sc = results.scenario
         ts = results.timeseries
         write_parquet(tmp / "timeseries.parquet", ts)
@@ -98,11 +118,6 @@ def write_results(results: Results, out: Path, started: str, quiet_figures: bool
             **prov,
         }
         write_json(tmp / "manifest.json", manifest)
-        _move_into_place(tmp, out)
-    finally:
-        unlock(fd)
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return out
 
 
@@ -169,4 +184,4 @@ def remove_stale_parts(folder: Path) -> list[Path]:
     return removed
 
 
-__all__ = ["remove_stale_parts", "write_results"]
+__all__ = ["building", "remove_stale_parts", "write_results"]
