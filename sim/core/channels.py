@@ -11,6 +11,8 @@ import numpy as np
 CHANNELS = ("ads", "community", "word_of_mouth", "referral", "partner", "walk_in")
 """Channel names, in code order (codes 1 to 6)."""
 CODE = {name: code for code, name in enumerate(CHANNELS, 1)}
+REFERRED_CHANNELS = ("referral", "word_of_mouth", "partner")
+"""Channels of customers who came by another's word (referral share of revenue, ODD 7.9)."""
 
 UNAWARE, AD, COMMUNITY, WORD_OF_MOUTH, REFERRAL, PARTNER, WALK_IN = range(len(CHANNELS) + 1)
 

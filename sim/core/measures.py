@@ -49,8 +49,6 @@ MONEY_COLUMNS = (
     "acquisition_spend",
     *(f"revenue_from_{name}" for name in CHANNELS),
 )
-REFERRED_CHANNELS = ("referral", "word_of_mouth", "partner")
-"""Channels of customers who came by another's word (referral share of revenue, ODD 7.9)."""
 CLV_HORIZON = 52
 """Weeks after the first purchase over which value is realised (``clv_realised``, ``clv_estimate_52w``)."""
 COLUMNS = (

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.core.measures import REFERRED_CHANNELS
+from sim.core.channels import REFERRED_CHANNELS
 
 AGGREGATIONS = {
     "per_business": "per business (group total / businesses opened; a closed business counts 0)",

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config.scenario import Scenario, arms, load_scenario, scenario_from_dict
-from sim.core.measures import COUNT_COLUMNS, MONEY_COLUMNS, REFERRED_CHANNELS, momentum_week
+from sim.core.channels import REFERRED_CHANNELS
+from sim.core.measures import COUNT_COLUMNS, MONEY_COLUMNS, momentum_week
 from sim.core.model import CommunityModel
 from sim.core.streams import seed_from
 
