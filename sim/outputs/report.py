@@ -28,6 +28,7 @@ from sim.outputs.compare import (
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; color: #222; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
+table { display: block; max-width: 100%; overflow-x: auto; }  /* a wide table scrolls, not the page */
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 td { white-space: nowrap; }
 th { background: #f3f3f3; } td.l, th.l { text-align: left; }
