@@ -191,7 +191,10 @@ def test_the_header_says_command_version_and_seed():
     head = [line for line in text.splitlines() if line.startswith("#")]
     assert any(f"commsim {__version__}" in line for line in head)
     assert any("Made by: commsim run scenarios/baseline.toml --seed 4 rm -rf /" in line for line in head)
-    assert any("Seed 2026 (run.seed), 5 replication(s)" in line for line in head)
+    run = sc.data["run"]
+    assert any(
+        f"Seed {run['seed']} (run.seed), {run['replications']} replication(s)" in line for line in head
+    )
     assert "rm -rf" not in text.split("\n[run]")[1]  # the command's newline did not end the comment
 
 
