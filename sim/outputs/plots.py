@@ -10,6 +10,7 @@ panels, clear of the shock markers. Nothing here changes results.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -89,7 +90,7 @@ def measure_figure(band: pd.DataFrame, measure: str, ax: plt.Axes, shocks=(), co
             ax.fill_between(
                 g["week"], g["low"], g["high"], where=has, color=colours[group], alpha=0.2, linewidth=0
             )
-    title = m.title
+    title = textwrap.fill(m.title, 58)  # a long unit wraps instead of running past the panel
     if m.unit.startswith("currency") and (linthresh := log_threshold(band)) is not None:
         ax.set_yscale("symlog", linthresh=linthresh)
         lo, hi = ax.get_ylim()
