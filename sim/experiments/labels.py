@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 
 from sim.core.measures import COUNT_COLUMNS, MONEY_COLUMNS
+from sim.outputs.measure_units import AGGREGATIONS, MEASURES, SHORT_AGGREGATIONS
 from sim.runs.runner import MEAN_COLUMNS
 
 _STOCKS = {"cash", "cum_revenue", "cum_profit"}
-_UNITS = {
-    "customers_active": "customers",
+_UNITS = {  # the measures the run outputs do not compare (those take their unit from MEASURES)
     "cumulative_customers": "customers",
     "promoters": "customers",
     "detractors": "customers",
@@ -24,26 +24,24 @@ _UNITS = {
     "cut_backs": "purchases cut a week",
     "owner_hours": "hours a week",
     "community_value": "currency a week",
-    "retention_rate": "share a week, 0 to 1",
-    "promoter_score": "points, -100 to 100",
-    "clv_estimate": "currency",
     "clv_realised": "currency",
     "trust_mean": "trust, 0 to 1",
     "price": "currency a purchase",
-    "survival": "share, 0 to 1",
     "momentum_week": "weeks",
     "overtake_week": "week",
 }
 _AGGREGATION = {
-    "group_total": "group total",
-    "open_mean": "mean over the group's open businesses",
-    "opened_share": "share of the group's opened businesses still open",
+    "group_total": SHORT_AGGREGATIONS["group_total"],
+    "open_mean": AGGREGATIONS["open_mean"],
+    "opened_share": AGGREGATIONS["opened_share"],
     "run": "one value per run",
 }
 
 
 def unit(measure: str) -> str:
     """The unit of a sweep measure, e.g. ``currency a week`` for revenue."""
+    if measure in MEASURES:
+        return MEASURES[measure].unit
     if measure in _UNITS:
         return _UNITS[measure]
     if measure in _STOCKS:
