@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 
-from sim.cli.commands.run import find_scenario
+from sim.cli.commands.run import add_scenario_flags, find_scenario, scenario_overrides
 from sim.config.errors import UsageError
 from sim.outputs.storage import claim_results_dir, utc_now
 
@@ -38,16 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help=f"paired replications (default: {DEFAULT_REPLICATIONS}; run.replications is not used)",
     )
     p.add_argument("--out", help="results folder (default: results/<name>-explain-<UTC time>)")
-    p.add_argument("--seed", type=int, help="seed (overrides run.seed)")
-    p.add_argument("--steps", type=int, help="weeks to simulate (overrides run.steps)")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="change a scenario field, e.g. --set population.customers=5000 (repeatable)",
-    )
+    add_scenario_flags(p)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -58,8 +50,10 @@ def main(args: argparse.Namespace) -> int:
     from sim.experiments.explain_report import format_summary, write_explain_folder
     from sim.outputs.intervals import MIN_REPLICATIONS
 
-    extra = [f"run.{k}={v}" for k in ("seed", "steps") if (v := getattr(args, k)) is not None]
-    scenario = find_scenario(args.scenario, list(args.set) + extra)  # a file, a built-in name or a folder
+    # --replications here counts paired replications, not run.replications: only seed and steps apply
+    scenario = find_scenario(
+        args.scenario, scenario_overrides(args, ("seed", "steps"))
+    )  # file, name or folder
     for note in scenario.notes:
         print(f"commsim explain: note: {note}", file=sys.stderr)
     check_groups(scenario, args.against)

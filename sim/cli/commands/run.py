@@ -26,9 +26,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "scenario", help="scenario file (TOML), results folder to re-run, or built-in name (commsim list)"
     )
     p.add_argument("--out", help="results folder (default: results/<name>-<UTC time>)")
+    p.add_argument("--replications", type=int, help="replications (overrides run.replications)")
+    add_scenario_flags(p)
+
+
+def add_scenario_flags(p: argparse.ArgumentParser) -> None:
+    """``--seed``, ``--steps`` and ``--set``: changing the scenario from the command line (run, explain)."""
     p.add_argument("--seed", type=int, help="seed (overrides run.seed)")
     p.add_argument("--steps", type=int, help="weeks to simulate (overrides run.steps)")
-    p.add_argument("--replications", type=int, help="replications (overrides run.replications)")
     p.add_argument(
         "--set",
         action="append",
@@ -38,11 +43,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def scenario_overrides(args: argparse.Namespace) -> list[str]:
-    """``--set`` items plus the shortcut flags, in the order they apply."""
-    extra = [
-        f"run.{k}={v}" for k in ("seed", "steps", "replications") if (v := getattr(args, k, None)) is not None
-    ]
+def scenario_overrides(
+    args: argparse.Namespace, flags: tuple[str, ...] = ("seed", "steps", "replications")
+) -> list[str]:
+    """``--set`` items plus the shortcut ``flags`` that change ``run.<flag>``, in the order they apply."""
+    extra = [f"run.{k}={v}" for k in flags if (v := getattr(args, k, None)) is not None]
     return list(args.set) + extra
 
 
