@@ -235,3 +235,18 @@ def test_kept_weekly_sums_equal_the_models_table():
     np.testing.assert_array_equal(
         again["weeks"]["community"]["revenue"], rec["weeks"]["community"]["revenue"]
     )
+
+
+def test_runs_on_two_worker_processes_equal_runs_in_this_process():
+    """run_jobs on the sweep's process pool gives the records of running the jobs here."""
+    from sim.validation.replicate import run_jobs
+
+    sc = load_scenario(SCENARIOS / "baseline.toml").with_overrides({"population.customers": 300})
+    jobs = [Job(("k",), sc, r, s, 10) for r, s in enumerate((3, 4, 5))]
+    here, pooled = run_jobs(jobs, workers=1), run_jobs(jobs, workers=2)
+    assert sorted(pooled[("k",)]) == [0, 1, 2]
+    for r in range(3):
+        for g in ("community", "transactional"):
+            np.testing.assert_array_equal(
+                pooled[("k",)][r]["weeks"][g]["revenue"], here[("k",)][r]["weeks"][g]["revenue"]
+            )

@@ -14,7 +14,6 @@ of runs fits in memory.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +23,7 @@ import pandas as pd
 from sim.config.scenario import Scenario
 from sim.core.model import CommunityModel
 from sim.core.strategies import Strategy
+from sim.experiments.sweep import ProcessBackend
 from sim.runs.runner import replication_seeds
 
 SEED_OFFSET = 1_000_003
@@ -151,19 +151,23 @@ def run_jobs(jobs: Iterable[Job], workers: int = 2, log: Any = None) -> Store:
     store: Store = {}
     if workers <= 1:
         results: Iterable = map(run_job, jobs)
-        pool = None
+        backend = None
     else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        results = pool.map(run_job, jobs, chunksize=max(1, min(8, len(jobs) // (8 * workers))))
+        # The sweep's pool: workers forked from the warmed-up model that end with this process.
+        backend = ProcessBackend(workers)
+        results = backend.pool.map(run_job, jobs, chunksize=max(1, min(8, len(jobs) // (8 * workers))))
     try:
         step = max(1, len(jobs) // 10)
         for i, (key, rep, record) in enumerate(results, 1):
             store.setdefault(key, {})[rep] = record
             if log and (i % step == 0 or i == len(jobs)):
                 log(f"  {i:,} of {len(jobs):,} runs")
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    except BaseException:
+        if backend is not None:
+            backend.close(abort=True)
+        raise
+    if backend is not None:
+        backend.close()
     return store
 
 
