@@ -26,7 +26,14 @@ from sim.experiments.analysis import (
 )
 from sim.experiments.designs import sample_unit
 from sim.experiments.experiment_file import validate_experiment
-from sim.experiments.sensitivity import NOISE_LIMIT, elementary_effects, noise, sensitivity, sensitivity_lines
+from sim.experiments.sensitivity import (
+    NOISE_LIMIT,
+    elementary_effects,
+    noise,
+    sensitivity,
+    sensitivity_lines,
+    tiers,
+)
 from sim.experiments.sweep import Plan, done_runs, run_sweep
 from sim.experiments.where import describe_region, where_lines, where_wins
 
@@ -237,6 +244,7 @@ def test_morris_ranks_the_important_input_first():
     y = 10 * x[:, 0] + 1 * x[:, 1] + 0 * x[:, 2]
     t = sensitivity_table("morris", problem, y, x, {"levels": 4}).set_index("parameter")
     np.testing.assert_allclose(t["mu_star"], [10, 1, 0], atol=1e-9)
+    assert list(t["tier"]) == [1, 2, 3]  # exact effects: every step told apart
     # Our elementary effects (behind the intervals) are SALib's: their mean |EE| is its mu*.
     y2 = y + np.sin(7 * x[:, 2]) + x[:, 0] * x[:, 1]
     t2 = sensitivity_table("morris", problem, y2, x, {"levels": 4})
@@ -486,7 +494,8 @@ def test_sensitivity_ranks_a_deterministic_output_and_refuses_pure_noise(tmp_pat
     sens, exp = _sobol_case(tmp_path, noisy=False)
     assert (sens["noise_share"] < 1e-9).all() and (sens["verdict"] == "ranked").all()
     assert list(sens.sort_values("rank")["parameter"]) == ["x1", "x2", "x3"]  # ST 0.56, 0.44, 0.24
-    assert "Ranked by total index ST" in sensitivity_lines(sens, exp)[0]
+    assert list(sens.sort_values("rank")["rank"]) == [1, 2, 3]
+    assert "Ranked in tiers by total index ST" in sensitivity_lines(sens, exp)[0]
     sens, exp = _sobol_case(tmp_path, noisy=True)
     assert (sens["noise_share"] > NOISE_LIMIT).all() and (sens["verdict"] == "noise dominates").all()
     assert sens["rank"].isna().all()
@@ -494,6 +503,61 @@ def test_sensitivity_ranks_a_deterministic_output_and_refuses_pure_noise(tmp_pat
     assert (
         "NO RANKING" in line and "noise" in line and "replications per point" in line or "no effect" in line
     )
+
+
+def test_noise_is_removed_from_the_sobol_indices(tmp_path):
+    """Replication noise lifts SALib's ST of a parameter that does nothing to about the noise
+    share; removed, it is near 0 and the others are the noise-free Ishigami values again."""
+    problem = {"num_vars": 4, "names": ["x1", "x2", "x3", "idle"], "bounds": [[0.0, 1.0]] * 4}
+    u = sample_unit("sobol", problem, {"N": 1024, "second_order": False}, seed=7)
+    x = (u - 0.5) * 2 * np.pi
+    f = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    rng = np.random.default_rng(8)
+    noisy = f[:, None] + rng.normal(0, 4.0, size=(len(f), 2))  # noise of the mean: 8 against 13.8
+    rows = [
+        {"point": p, "arm": "a-b", "replication": r, "y.w1": noisy[p, r]}
+        for p in range(len(f))
+        for r in range(2)
+    ]
+    exp = _exp("y", 1, "sobol", ("x1", "x2", "x3", "idle"), N=1024, second_order=False)
+    t = sensitivity(tmp_path, pd.DataFrame(rows), {"experiment": exp, "points": len(f)}).set_index(
+        "parameter"
+    )
+    share = t["noise_share"].iloc[0]
+    assert 0.25 < share < 0.5
+    assert t.loc["idle", "ST_raw"] == pytest.approx(share, abs=0.06)  # the bias, before removal
+    assert t.loc["idle", "ST"] < 0.05 and t.loc["idle", "ST_low"] == 0.0
+    a, b = 7.0, 0.1
+    var = a**2 / 8 + b * np.pi**4 / 5 + b**2 * np.pi**8 / 18 + 0.5
+    v1, v2 = 0.5 * (1 + b * np.pi**4 / 5) ** 2, a**2 / 8
+    v13 = b**2 * np.pi**8 * (1 / 18 - 1 / 50)
+    np.testing.assert_allclose(
+        t.loc[["x1", "x2", "x3"], "ST"], [(v1 + v13) / var, v2 / var, v13 / var], atol=0.07
+    )
+    np.testing.assert_allclose(t.loc[["x1", "x2"], "S1"], [v1 / var, v2 / var], atol=0.07)
+    assert (t["ST_low"] <= t["ST"]).all() and (t["ST"] <= t["ST_high"]).all()
+
+
+def test_tiers_part_parameters_only_where_every_paired_difference_is_apart_from_zero():
+    rng = np.random.default_rng(9)
+    n = 2000
+    # a clearly first; b and c close (not told apart); d last.
+    draws = np.column_stack(
+        [
+            rng.normal(1.0, 0.02, n),
+            rng.normal(0.5, 0.1, n),
+            rng.normal(0.45, 0.02, n),
+            rng.normal(0.0, 0.02, n),
+        ]
+    )
+    assert list(tiers(draws.mean(axis=0), draws)) == [1, 2, 2, 3]
+    # Paired: two indices that move together (the same resampled rows) are told apart by their
+    # difference, though each one's own interval covers the other's value.
+    common = rng.normal(0.0, 1.0, n)
+    together = np.column_stack([common + 0.1, common])
+    assert list(tiers(together.mean(axis=0), together)) == [1, 2]
+    apart = np.column_stack([common + 0.1, rng.permutation(common)])  # the same spread, unpaired
+    assert list(tiers(apart.mean(axis=0), apart)) == [1, 1]
 
 
 def test_report_and_printed_summary_say_where_each_side_wins(reference):

@@ -330,11 +330,10 @@ def _sensitivity_figure(plt, sens, target, who, exp, save) -> None:
     if kind == "sobol":
         bars("S1", -0.2, "S1 (first order)", "C0")
         bars("ST", 0.2, "ST (total)", "C1")
-        ax.set_xlabel("Sobol index: share of the output's variance (bars: 95% interval)")
-        ax.set_xlim(0, 1)
         share = s["noise_share"].iloc[0]
-        if np.isfinite(share):
-            ax.axvline(share, color="k", ls="--", lw=1, label=f"ST from noise alone ({labels.share(share)})")
+        removed = f", replication noise ({labels.share(share)}) removed" if np.isfinite(share) else ""
+        ax.set_xlabel(f"Sobol index: share of the output's variance{removed}\n(bars: 95% interval)")
+        ax.set_xlim(0, 1)
     else:
         bars("mu_star", -0.2, "mu* (mean |effect|)", "C0")
         v = s["sigma"].to_numpy(dtype=float)
@@ -348,12 +347,16 @@ def _sensitivity_figure(plt, sens, target, who, exp, save) -> None:
         if np.isfinite(floor):
             ax.axvline(floor, color="k", ls="--", lw=1, label="mu* from noise alone")
     ax.set_yticks(y, s["parameter"])
+    if ranked:  # a line where one tier ends: every parameter above it is above every one below
+        tier = s["tier"].to_numpy()
+        for i in np.flatnonzero(tier[1:] != tier[:-1]):
+            ax.axhline(i + 0.5, color="k", lw=0.8, ls=":")
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize=8)
     at = f"{m} at week {week}" if week >= 0 else m
     verdict = s["verdict"].iloc[0]
     if ranked:
-        head = f"What decides {who}\nin {at} (ranked: largest first)"
+        head = f"What decides {who}\nin {at} (ranked; dotted lines part the tiers told apart)"
     else:
         r = s.iloc[0]
         need = (

@@ -2,14 +2,19 @@
 
 A sweep's output at a design point is a mean over a few replications, each with its own random
 numbers, so part of its variance across points is replication noise, not any parameter's doing.
-Noise inflates every Sobol total index by about the noise share (it acts like an interaction of
-every parameter with every other) and lifts every Morris mu* to a floor; when it dominates, the
-indices rank noise. So beside the indices this module estimates the noise from the replications
-at each point (the pooled within-point variance, divided by the replications to get the noise
-in the per-point mean) and its share of the output's variance; when the share is above
-:data:`NOISE_LIMIT`, or the indices' intervals are wider than :data:`WIDE` (on the 0-1 scale),
-or no parameter's interval lies apart from the next one's, no ranking is given and it says what
-size would give one. A ranking marks which steps are resolved (intervals apart) and which are not.
+This module estimates the noise from the replications at each point (the pooled within-point
+variance, divided by the replications to get the noise in the per-point mean) and its share of
+the output's variance. Noise adds its share to every Sobol total index (Jansen's estimator averages
+squared differences of two points with independent noise) and divides every first-order index by
+one minus it (the variance grows); both are removed here, so a parameter that does nothing has ST
+near 0, not near the noise share. Morris mu* keeps its noise floor, reported beside it.
+
+A ranking is given in tiers: a parameter is above another only when the 95% interval of the
+difference of their indices (the same bootstrap resamples for both: a paired difference) lies
+above zero, and a tier ends only where every parameter above stands apart from every parameter
+below. When the noise share is above :data:`NOISE_LIMIT`, or the indices' intervals are wider
+than :data:`WIDE` (on the 0-1 scale), or no tier stands apart from the rest, no ranking is given
+and it says what size would give one.
 """
 
 from __future__ import annotations
@@ -111,14 +116,19 @@ def sensitivity_table(
     x: np.ndarray | None = None,
     options: dict[str, Any] | None = None,
     seed: int = 0,
+    noise_share: float = 0.0,
 ) -> pd.DataFrame:
-    """Sobol (S1, ST) or Morris (mu, mu*, sigma) indices via SALib, with 95% intervals.
+    """Sobol (S1, ST) or Morris (mu, mu*, sigma) indices via SALib, with 95% intervals and tiers.
 
     Sobol: ``S1_low``/``S1_high`` and ``ST_low``/``ST_high`` are percentiles of SALib's bootstrap
-    over the sample rows; indices and bounds are kept inside [0, 1] (an index is a share of
-    variance; SALib's estimate strays outside by sampling error). Morris: ``mu_star_low``/``_high``
+    over the sample rows. With ``noise_share`` s (the replication noise's share of the output's
+    variance), the indices are those of the noise-free output: ST = (ST' - s) / (1 - s) and
+    S1 = S1' / (1 - s), where ST' and S1' are SALib's (kept as ``ST_raw`` and ``S1_raw``); each
+    resample is corrected alike. Indices and bounds are kept inside [0, 1] (an index is a share of
+    variance; the estimates stray outside by sampling error). Morris: ``mu_star_low``/``_high``
     are the percentile bootstrap of the mean |elementary effect| over trajectories
-    (:func:`sim.outputs.intervals.mean_intervals`).
+    (:func:`sim.outputs.intervals.mean_intervals`). ``tier`` (1 = the top) comes from
+    :func:`tiers` on the resamples of ST or mu*.
 
     Args:
         kind: ``sobol`` or ``morris``.
@@ -127,8 +137,10 @@ def sensitivity_table(
         x: the sample matrix (Morris needs it).
         options: the design options (``second_order`` for Sobol, ``levels`` for Morris).
         seed: seed of the bootstrap.
+        noise_share: the noise's share of the output's variance (0 or nan: no correction).
     """
     options = options or {}
+    s = float(noise_share) if math.isfinite(noise_share) and 0 < noise_share < 1 else 0.0
     y = np.asarray(y, dtype=float)
     if kind == "sobol":
         from SALib.analyze import sobol
@@ -145,10 +157,15 @@ def sensitivity_table(
         )
         q = [(1 - LEVEL) / 2, (1 + LEVEL) / 2]
         df = pd.DataFrame({"parameter": problem["names"]})
+        remove = {"S1": lambda v: v / (1 - s), "ST": lambda v: (v - s) / (1 - s)}
         for name in ("S1", "ST"):
-            lo, hi = np.nanquantile(res[f"{name}_conf_all"], q, axis=0)
-            df[name] = np.clip(res[name], 0, 1)
+            draws = remove[name](np.asarray(res[f"{name}_conf_all"], dtype=float))
+            lo, hi = np.nanquantile(draws, q, axis=0)
+            df[name] = np.clip(remove[name](res[name]), 0, 1)
             df[f"{name}_low"], df[f"{name}_high"] = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+        for name in ("S1", "ST"):
+            df[f"{name}_raw"] = res[name]
+        df["tier"] = tiers(remove["ST"](res["ST"]), remove["ST"](np.asarray(res["ST_conf_all"], dtype=float)))
         return df
     if kind == "morris":
         from SALib.analyze import morris
@@ -165,6 +182,8 @@ def sensitivity_table(
         )
         ee = np.abs(elementary_effects(x, y, problem["num_vars"]))
         _, lo, hi = mean_intervals(ee.T)
+        rows = np.random.default_rng(seed).integers(0, len(ee), size=(RESAMPLES, len(ee)))
+        draws = np.nanmean(ee[rows], axis=1)  # trajectories resampled jointly: paired across parameters
         return pd.DataFrame(
             {
                 "parameter": problem["names"],
@@ -173,6 +192,7 @@ def sensitivity_table(
                 "mu_star_low": lo,
                 "mu_star_high": hi,
                 "sigma": res["sigma"],
+                "tier": tiers(np.asarray(res["mu_star"], dtype=float), draws),
             }
         )
     raise ValueError(f"no sensitivity indices for a {kind} design")
@@ -186,11 +206,35 @@ def _width(t: pd.DataFrame, kind: str) -> float:
     return float(np.median(t["mu_star_high"] - t["mu_star_low"]) / top) if top > 0 else float("inf")
 
 
+def tiers(index: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Tiers of parameters (1 = the top) that their indices tell apart.
+
+    ``index`` holds each parameter's index, ``draws`` its bootstrap resamples (resamples x
+    parameters, drawn from the same rows for every parameter, so their differences are paired).
+    In order of the index, a new tier starts below position m only when, for every parameter i
+    above and j below, the 95% interval of index_i - index_j (percentiles of the paired
+    differences) lies above zero; parameters within a tier are not told apart.
+    """
+    index = np.asarray(index, dtype=float)
+    draws = np.asarray(draws, dtype=float)
+    k = len(index)
+    order = np.argsort(-index, kind="stable")
+    # low[i, j]: lower 95% bound of index_i - index_j
+    low = np.nanquantile(draws[:, :, None] - draws[:, None, :], (1 - LEVEL) / 2, axis=0)
+    out = np.empty(k, dtype=int)
+    tier = 1
+    out[order[0]] = tier
+    for m in range(1, k):
+        above, below = order[:m], order[m:]
+        if (low[np.ix_(above, below)] > 0).all():
+            tier += 1
+        out[order[m]] = tier
+    return out
+
+
 def resolved(t: pd.DataFrame, kind: str) -> bool:
-    """Whether, in order of the index, some parameter's interval lies wholly above the next one's."""
-    key = "ST" if kind == "sobol" else "mu_star"
-    s = t.sort_values(key, ascending=False)
-    return bool((s[f"{key}_low"].to_numpy()[:-1] > s[f"{key}_high"].to_numpy()[1:]).any())
+    """Whether the tiers tell at least one group of parameters apart from the rest."""
+    return bool(t["tier"].max() > 1)
 
 
 def judge(t: pd.DataFrame, kind: str, design: dict[str, Any], nz: dict[str, float]) -> pd.DataFrame:
@@ -210,8 +254,7 @@ def judge(t: pd.DataFrame, kind: str, design: dict[str, Any], nz: dict[str, floa
     t["replications"] = nz["replications"]
     t["interval_width"] = width
     t["verdict"] = verdict
-    key = "ST" if kind == "sobol" else "mu_star"
-    t["rank"] = t[key].rank(ascending=False, method="min") if verdict == "ranked" else np.nan
+    t["rank"] = t["tier"].astype(float) if verdict == "ranked" else np.nan  # tied within a tier
     t["replications_needed"] = nz["replications_needed"]
     size = design["N"] if kind == "sobol" else design["trajectories"]
     if not math.isfinite(width):
@@ -260,8 +303,11 @@ def sensitivity(folder: Path, paired: pd.DataFrame, manifest: dict[str, Any]) ->
         y = np.where(count > 0, np.nansum(values, axis=1) / np.maximum(count, 1), np.nan)
         if not np.isfinite(y).all():
             continue  # failed or missing runs, or a measure undefined in some runs
-        t = sensitivity_table(kind, problem, y, x, exp["design"], seed=exp["seed"] % 2**32)
-        t = judge(t, kind, exp["design"], noise(values))
+        nz = noise(values)
+        t = sensitivity_table(
+            kind, problem, y, x, exp["design"], seed=exp["seed"] % 2**32, noise_share=nz["noise_share"]
+        )
+        t = judge(t, kind, exp["design"], nz)
         t.insert(0, "week", tw if col != m else -1)
         t.insert(0, "measure", m)
         out.append(t)
@@ -296,8 +342,9 @@ def verdict_text(t: pd.DataFrame, kind: str) -> str:
         )
     if r["verdict"] == "order not resolved":
         return (
-            f"NO RANKING: no parameter's 95% interval lies apart from the next one's, so the indices do "
-            f"not order the parameters; {noise_words}; {need_s_words}."
+            f"NO RANKING: no group of parameters stands apart from the rest (the 95% intervals of the "
+            f"paired differences of their indices include zero), so the indices do not order the "
+            f"parameters; {noise_words}; {need_s_words}."
         )
     if r["verdict"] == "intervals too wide":
         return (
@@ -305,21 +352,27 @@ def verdict_text(t: pd.DataFrame, kind: str) -> str:
             f"0-1 scale; limit {WIDE:g}); {noise_words}; {need_s_words}."
         )
     key = "ST" if kind == "sobol" else "mu_star"
-    top = t.sort_values(key, ascending=False).head(6)
-    ranked, prev_low = "", float("nan")
-    for i, (_, q) in enumerate(top.iterrows()):
-        if i:  # '>' where the intervals are apart, '~' where they overlap (order not resolved)
-            ranked += " > " if q[key + "_high"] < prev_low else " ~ "
-        ranked += (
-            f"{q['parameter']} {labels.number(q[key], 2)} "
-            f"[{labels.number(q[key + '_low'], 2)}, {labels.number(q[key + '_high'], 2)}]"
+    shown, groups = 0, []
+    for _, tier in t.sort_values(key, ascending=False).groupby("tier", sort=True):
+        if shown >= 6 and len(tier) > 1:  # a long tier lower down: its range, not every member
+            groups.append(
+                f"{len(tier)} more, {key} {labels.number(tier[key].min(), 2)} to "
+                f"{labels.number(tier[key].max(), 2)} (in sensitivity.csv)"
+            )
+            continue
+        groups.append(
+            " ~ ".join(
+                f"{q['parameter']} {labels.number(q[key], 2)} "
+                f"[{labels.number(q[key + '_low'], 2)}, {labels.number(q[key + '_high'], 2)}]"
+                for _, q in tier.iterrows()
+            )
         )
-        prev_low = q[key + "_low"]
-    by = "total index ST" if kind == "sobol" else "mu* (mean |elementary effect|)"
-    more = f"; {len(t) - len(top)} more in sensitivity.csv" if len(t) > len(top) else ""
+        shown += len(tier)
+    by = "total index ST (noise removed)" if kind == "sobol" else "mu* (mean |elementary effect|)"
     return (
-        f"{noise_words}. Ranked by {by}, 95% intervals in brackets ('>': the intervals are apart; "
-        f"'~': they overlap and the order is not resolved): {ranked}{more}."
+        f"{noise_words}. Ranked in tiers by {by}, 95% intervals in brackets ('>': every parameter "
+        f"before it is above every one after it, by the paired 95% interval of their difference; "
+        f"'~': not told apart): {' > '.join(groups)}."
     )
 
 
@@ -351,5 +404,6 @@ __all__ = [
     "sensitivity",
     "sensitivity_lines",
     "sensitivity_table",
+    "tiers",
     "verdict_text",
 ]
