@@ -295,6 +295,35 @@ def test_debrief_folder_is_a_run_folder_with_decisions_and_counterfactuals(tmp_p
     assert room.debrief["status"] == "done" and room.debrief["folder"] == str(folder)
 
 
+def test_commsim_run_on_a_debrief_folder_replays_the_session_identically(tmp_path, capsys):
+    room = small_room()
+    a, b = room.join("Ann"), room.join("Bob")
+    room.decide(a.token, {"ad_budget": 5, "community_hours": 6})
+    room.finish_round(room.start_round())
+    room.add_shock({"kind": "recession", "depth": 0.2, "duration": 4})
+    room.decide(b.token, {"price": 90})
+    room.finish_round(room.start_round())
+    room.end()
+    folder = write_debrief(room, tmp_path / "saved")
+    capsys.readouterr()
+    again = tmp_path / "again"
+    assert cli_main(["run", str(folder), "--out", str(again)]) == 0
+    assert "replaying the workshop session" in capsys.readouterr().err
+    for name in ("timeseries.parquet", "strategy_timeseries.parquet", "cohorts.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(again / name), pd.read_parquet(folder / name), obj=name)
+    assert (again / "summary.csv").read_text() == (folder / "summary.csv").read_text()
+    assert (again / "comparison.csv").read_text() == (folder / "comparison.csv").read_text()
+    # The participants' choices are in the replay: the as-played arm differs from all-transactional.
+    ts = pd.read_parquet(again / "timeseries.parquet")
+    played, base = (ts[ts["arm"] == arm].set_index(["step", "business_id"])["cash"] for arm in ARMS[:2])
+    assert (played != base).any()
+    # Flags that would change the session are refused in one line, nothing written.
+    assert cli_main(["run", str(folder), "--seed", "3", "--out", str(tmp_path / "no")]) == 2
+    err = capsys.readouterr().err
+    assert "--seed does not apply" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "no").exists()
+
+
 # ============================================================ the command line
 def test_workshop_refuses_bad_input_in_one_line(capsys, tmp_path):
     bad = tmp_path / "bad.toml"

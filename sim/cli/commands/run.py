@@ -1,7 +1,8 @@
 """``commsim run SCENARIO``: run a scenario's replications and write a results folder.
 
-SCENARIO is a scenario file, a results folder (its ``scenario.toml``: the same tables again) or
-the name of a built-in scenario as ``commsim list`` shows it. The folder is claimed (created and
+SCENARIO is a scenario file, a results folder (its ``scenario.toml``: the same tables again; a
+workshop's debrief folder: its session replayed from ``workshop.json``) or the name of a built-in
+scenario as ``commsim list`` shows it. The folder is claimed (created and
 locked) before the run starts, so a bad ``--out`` stops the command at once and two commands never
 write to one folder; it is filled in one step at the end.
 """
@@ -18,6 +19,7 @@ from sim.config.paths import builtin_dirs
 from sim.config.scenario import Scenario, arms, load_scenario, scenario_from_dict
 from sim.outputs.results_folder import write_results
 from sim.outputs.storage import claim_results_dir, utc_now
+from sim.runs.runner import Results
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -58,19 +60,23 @@ def main(args: argparse.Namespace) -> int:
     from sim.outputs.compare import format_comparison
     from sim.runs.runner import run_scenario
 
-    scenario = find_scenario(args.scenario, scenario_overrides(args))
+    session = _workshop_session(args)
+    scenario = session.scenario if session else find_scenario(args.scenario, scenario_overrides(args))
     for note in scenario.notes:
         print(f"commsim run: note: {note}", file=sys.stderr)
     # Held until the folder is written; a folder it created is removed again if the run stops.
     with claim_results_dir(scenario.name, args.out, part_folder=True) as claim:
         out = claim.path
         started = utc_now()
-        n_models = scenario.data["run"]["replications"] * len(arms(scenario))
-        weeks = n_models * scenario.data["run"]["steps"]
-        # Progress in weeks, so that a long run of a large town moves too.
-        bar = tqdm(total=weeks, desc=f"{n_models} run(s)", unit="week", disable=not sys.stderr.isatty())
-        results = run_scenario(scenario, on_week=bar.update)
-        bar.close()
+        if session:
+            results = session
+        else:
+            n_models = scenario.data["run"]["replications"] * len(arms(scenario))
+            weeks = n_models * scenario.data["run"]["steps"]
+            # Progress in weeks, so that a long run of a large town moves too.
+            bar = tqdm(total=weeks, desc=f"{n_models} run(s)", unit="week", disable=not sys.stderr.isatty())
+            results = run_scenario(scenario, on_week=bar.update)
+            bar.close()
         write_results(results, out, started)
     print(
         f"Scenario {scenario.name}: {scenario.data['run']['replications']} replication(s) of "
@@ -79,6 +85,46 @@ def main(args: argparse.Namespace) -> int:
     print(format_comparison(results.strategy_timeseries))
     print(f"Results: {out}")
     return 0
+
+
+def _workshop_session(args: argparse.Namespace) -> Results | None:
+    """A workshop debrief folder's session replayed (``Results``), or None for anything else.
+
+    The session is replayed as played, with its two counterfactuals, from ``workshop.json``; the
+    flags that would change it are refused. A folder written before the events were saved is
+    re-run from its ``scenario.toml`` (the town with nobody playing), with a note saying so.
+    """
+    path = Path(args.scenario)
+    folder = path.parent if path.name == "manifest.json" else path
+    if not (folder / "workshop.json").is_file():
+        return None
+    from sim.dashboard.room.debrief import replay_folder
+
+    try:
+        results = replay_folder(folder)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageError(
+            f"{folder / 'workshop.json'}: cannot replay the session ({type(exc).__name__}: {exc})"
+        ) from None
+    if results is None:
+        print(
+            f"commsim run: note: {folder} is a workshop session saved without its decisions: this "
+            "re-runs its town and shocks with nobody playing",
+            file=sys.stderr,
+        )
+        return None
+    if used := [f"--{k}" for k in ("seed", "steps", "replications") if getattr(args, k, None) is not None]:
+        raise UsageError(
+            f"{folder}: a workshop session is replayed as played: {', '.join(used)} does not apply"
+        )
+    if args.set:
+        raise UsageError(f"{folder}: a workshop session is replayed as played: --set does not apply")
+    print(
+        f"commsim run: note: replaying the workshop session in {folder} "
+        "(as played, and its two counterfactuals)",
+        file=sys.stderr,
+    )
+    return results
 
 
 def built_in_names() -> list[str]:

@@ -18,7 +18,8 @@ runs as arms ``as_played``, ``all_transactional`` and ``all_community`` (``times
 * ``businesses.csv``: one row per business x week as played, who ran it and the levers in force,
   its measures, and its cash and active customers in the two counterfactuals;
 * ``debrief.csv`` and ``debrief.html``: each participant's business at the end in the three runs;
-* ``workshop.json``: the rounds, the participants and their businesses, the shocks.
+* ``workshop.json``: the rounds, the participants and their businesses, the shocks, and the town,
+  seed and events that :func:`replay_folder` (``commsim run FOLDER``) replays the three runs from.
 """
 
 from __future__ import annotations
@@ -80,22 +81,28 @@ def replay(
 
 def counterfactual(room: Room, strategy: str) -> CommunityModel:
     """The session with every participant's business on the town's built-in ``strategy``."""
-    base = room.model.strategy_objects.get(strategy) or built_in(strategy)
+    return _counterfactual(room.town, room.seed, room.week, room.events, room.model, strategy)
+
+
+def _counterfactual(
+    town: Scenario, seed: int, weeks: int, events: list[Event], played: CommunityModel, strategy: str
+) -> CommunityModel:
+    base = played.strategy_objects.get(strategy) or built_in(strategy)
     as_participant = base.with_changes(name=PARTICIPANT)  # same group label as the session
-    return replay(room.town, room.seed, room.week, room.events, lambda ev: as_participant)
+    return replay(town, seed, weeks, events, lambda ev: as_participant)
 
 
-def played_scenario(room: Room) -> Scenario:
+def played_scenario(town: Scenario, weeks: int, events: list[Event]) -> Scenario:
     """The town as played: the scenario's weeks cut to the session's, the shocks added live scheduled."""
-    raw = copy.deepcopy(room.town.data)
-    raw["run"]["steps"] = max(room.week, 1)
+    raw = copy.deepcopy(town.data)
+    raw["run"]["steps"] = max(weeks, 1)
     raw["run"]["replications"] = 1
     raw["run"]["name"] = f"workshop-{raw['run']['name']}"[:NAME_MAX]
     raw["arms"] = []
     raw["shocks"] = raw["shocks"] + [
-        copy.deepcopy(ev.shock) for ev in room.events if ev.kind == "shock" and ev.shock["start"] <= room.week
+        copy.deepcopy(ev.shock) for ev in events if ev.kind == "shock" and ev.shock["start"] <= weeks
     ]
-    return scenario_from_dict(raw, room.town.source)
+    return scenario_from_dict(raw, town.source)
 
 
 def _tagged(df: pd.DataFrame, arm: str, seed: int) -> pd.DataFrame:
@@ -108,24 +115,72 @@ def _tagged(df: pd.DataFrame, arm: str, seed: int) -> pd.DataFrame:
 
 def debrief_results(room: Room) -> tuple[Results, dict[str, CommunityModel]]:
     """The session and its two counterfactuals as :class:`~sim.runs.runner.Results` (arms :data:`ARMS`)."""
+    return session_results(room.town, room.seed, room.week, room.events, room.model)
+
+
+def session_results(
+    town: Scenario, seed: int, weeks: int, events: list[Event], played: CommunityModel | None = None
+) -> tuple[Results, dict[str, CommunityModel]]:
+    """A session (``played``, or its replay from ``events``) and its two counterfactuals as Results."""
+    played = played if played is not None else replay(town, seed, weeks, events)
     models = {
-        "as_played": room.model,
-        "all_transactional": counterfactual(room, "transactional"),
-        "all_community": counterfactual(room, "community"),
+        "as_played": played,
+        "all_transactional": _counterfactual(town, seed, weeks, events, played, "transactional"),
+        "all_community": _counterfactual(town, seed, weeks, events, played, "community"),
     }
-    tables = [_tagged(m.recorder.table(), arm, room.seed) for arm, m in models.items()]
-    cohorts = [_tagged(cohort_table(m), arm, room.seed) for arm, m in models.items()]
+    tables = [_tagged(m.recorder.table(), arm, seed) for arm, m in models.items()]
+    cohorts = [_tagged(cohort_table(m), arm, seed) for arm, m in models.items()]
     ts = pd.concat(tables, ignore_index=True)
     strat = strategy_table(ts)
     results = Results(
         ts,
         strat,
         summary_table(strat),
-        played_scenario(room),
-        [room.seed],
+        played_scenario(town, weeks, events),
+        [seed],
         pd.concat(cohorts, ignore_index=True),
     )
     return results, models
+
+
+def event_record(ev: Event) -> dict[str, Any]:
+    """An event as plain data for ``workshop.json`` (a strategy by its parameters)."""
+    out: dict[str, Any] = {"week": ev.week, "kind": ev.kind}
+    if ev.kind == "shock":
+        out["shock"] = copy.deepcopy(ev.shock)
+    else:
+        out["business"] = ev.business
+        out["strategy"] = ev.strategy.to_dict() if ev.strategy is not None else None
+    return out
+
+
+def event_from_record(raw: dict[str, Any]) -> Event:
+    """The inverse of :func:`event_record`."""
+    if raw["kind"] == "shock":
+        return Event(int(raw["week"]), "shock", shock=copy.deepcopy(raw["shock"]))
+    return Event(
+        int(raw["week"]), "strategy", business=int(raw["business"]), strategy=Strategy(**raw["strategy"])
+    )
+
+
+def replay_folder(folder: str | Path) -> Results | None:
+    """A debrief folder's three runs again, from the town, seed and events its ``workshop.json`` holds.
+
+    None when the folder is no workshop debrief, or was written before the events were saved.
+    Raises ``ValueError`` (or ``KeyError``/``TypeError``) when ``workshop.json`` is damaged.
+    """
+    import json
+
+    path = Path(folder) / "workshop.json"
+    if not path.is_file():
+        return None
+    info = json.loads(path.read_text(encoding="utf-8"))
+    if "events" not in info or "town" not in info:
+        return None
+    town = scenario_from_dict(info["town"], str(path))
+    events = [event_from_record(e) for e in info["events"]]
+    results, _ = session_results(town, int(info["seed"]), int(info["weeks"]), events)
+    return results
 
 
 def decisions_table(room: Room) -> pd.DataFrame:
@@ -269,8 +324,11 @@ def write_debrief(room: Room, root: str | Path = "results", out: str | Path | No
                 }
                 for p in room.participants.values()
             ],
-            "note": "scenario.toml is the town and its shocks; the participants' decisions are in "
-            "decisions.csv (commsim run on scenario.toml gives the town with nobody playing)",
+            "note": "commsim run on this folder replays the session and its two counterfactuals from "
+            "'town', 'seed' and 'events' (identical tables); scenario.toml alone is the town and "
+            "its shocks with nobody playing",
+            "town": copy.deepcopy(room.town.data),
+            "events": [event_record(ev) for ev in room.events],
         }
     folder = new_results_dir(results.scenario.name, out, root)
     folder = write_results(results, folder, room.started).resolve()
