@@ -331,8 +331,8 @@ def _sensitivity_figure(plt, sens, target, who, exp, save) -> None:
         bars("S1", -0.2, "S1 (first order)", "C0")
         bars("ST", 0.2, "ST (total)", "C1")
         share = s["noise_share"].iloc[0]
-        removed = f", replication noise ({labels.share(share)}) removed" if np.isfinite(share) else ""
-        ax.set_xlabel(f"Sobol index: share of the output's variance{removed}\n(bars: 95% interval)")
+        removed = f"replication noise ({labels.share(share)}) removed; " if np.isfinite(share) else ""
+        ax.set_xlabel(f"Sobol index: share of the output's variance\n({removed}bars: 95% interval)")
         ax.set_xlim(0, 1)
     else:
         bars("mu_star", -0.2, "mu* (mean |effect|)", "C0")
@@ -356,7 +356,7 @@ def _sensitivity_figure(plt, sens, target, who, exp, save) -> None:
     at = f"{m} at week {week}" if week >= 0 else m
     verdict = s["verdict"].iloc[0]
     if ranked:
-        head = f"What decides {who}\nin {at} (ranked; dotted lines part the tiers told apart)"
+        head = f"What decides {who} in {at}\n(ranked; dotted lines part the tiers told apart)"
     else:
         r = s.iloc[0]
         need = (
