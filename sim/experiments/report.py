@@ -553,7 +553,7 @@ def write_report(
         verdict = verdict_text(s[s["measure"] == s["measure"].iloc[0]], exp["design"]["kind"])
         cls = "note" if s["verdict"].iloc[0] == "ranked" else "warn"
         parts.append("<h2>What decides it (sensitivity, SALib)</h2>")
-        parts.append(f"<p class='{cls}'>{esc(verdict)}</p>")
+        parts.append(f"<p class='{cls}'>{esc(verdict[:1].upper() + verdict[1:])}</p>")
         parts.append(_sensitivity_table(sens, target))
         parts.append(
             "<p>Every measure, with the noise share and the sizes that would do: sensitivity.csv.</p>"
