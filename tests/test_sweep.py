@@ -32,6 +32,7 @@ from sim.experiments.sensitivity import (
     noise,
     sensitivity,
     sensitivity_lines,
+    tier_stability,
     tiers,
 )
 from sim.experiments.sweep import Plan, done_runs, run_sweep
@@ -558,6 +559,23 @@ def test_tiers_part_parameters_only_where_every_paired_difference_is_apart_from_
     assert list(tiers(together.mean(axis=0), together)) == [1, 2]
     apart = np.column_stack([common + 0.1, rng.permutation(common)])  # the same spread, unpaired
     assert list(tiers(apart.mean(axis=0), apart)) == [1, 1]
+
+
+def test_tier_stability_is_how_often_redrawn_experiments_give_the_same_tiers():
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    rng = np.random.default_rng(10)
+    u = sample_unit("sobol", problem, {"N": 128, "second_order": False}, seed=11)
+    clear = (10 * u[:, 0] + 3 * u[:, 1])[:, None] + rng.normal(0, 0.05, size=(len(u), 2))
+    opts = {"N": 128, "second_order": False}
+    # Effects far apart: every redrawn experiment gives a > b > c again.
+    assert tier_stability("sobol", problem, clear, None, opts, np.array([1, 2, 3]), seed=1) == 1.0
+    # Three equal effects: a claimed order a > b > c almost never comes back.
+    equal = (u.sum(axis=1))[:, None] + rng.normal(0, 0.05, size=(len(u), 2))
+    assert tier_stability("sobol", problem, equal, None, opts, np.array([1, 2, 3]), seed=1) <= 0.1
+    # Morris: trajectories are redrawn whole (k + 1 rows each).
+    x = sample_unit("morris", problem, {"trajectories": 30, "levels": 4}, seed=12)
+    y = (10 * x[:, 0] + x[:, 1])[:, None] + np.zeros((len(x), 2))
+    assert tier_stability("morris", problem, y, x, {"levels": 4}, np.array([1, 2, 3]), seed=2) == 1.0
 
 
 def test_report_and_printed_summary_say_where_each_side_wins(reference):

@@ -41,6 +41,10 @@ WIDTH_TARGET = 0.2
 """Interval width (0-1 scale: about +-0.1) that the suggested number of samples aims at."""
 RESAMPLES = 1000
 """Bootstrap resamples of the Sobol indices (SALib)."""
+STABILITY_DRAWS = 20
+"""Experiments of the same size redrawn from the design to measure how often its tiers recur."""
+STABILITY_RESAMPLES = 200
+"""Bootstrap resamples inside each of those redrawn experiments (fewer: it is repeated)."""
 
 
 def noise(values: np.ndarray) -> dict[str, float]:
@@ -117,6 +121,7 @@ def sensitivity_table(
     options: dict[str, Any] | None = None,
     seed: int = 0,
     noise_share: float = 0.0,
+    resamples: int = RESAMPLES,
 ) -> pd.DataFrame:
     """Sobol (S1, ST) or Morris (mu, mu*, sigma) indices via SALib, with 95% intervals and tiers.
 
@@ -138,6 +143,7 @@ def sensitivity_table(
         options: the design options (``second_order`` for Sobol, ``levels`` for Morris).
         seed: seed of the bootstrap.
         noise_share: the noise's share of the output's variance (0 or nan: no correction).
+        resamples: bootstrap resamples.
     """
     options = options or {}
     s = float(noise_share) if math.isfinite(noise_share) and 0 < noise_share < 1 else 0.0
@@ -150,7 +156,7 @@ def sensitivity_table(
             y,
             calc_second_order=options.get("second_order", False),
             conf_level=LEVEL,
-            num_resamples=RESAMPLES,
+            num_resamples=resamples,
             keep_resamples=True,
             seed=seed,
             print_to_console=False,
@@ -176,13 +182,13 @@ def sensitivity_table(
             y,
             num_levels=options.get("levels", 4),
             conf_level=LEVEL,
-            num_resamples=RESAMPLES,
+            num_resamples=resamples,
             seed=seed,
             print_to_console=False,
         )
         ee = np.abs(elementary_effects(x, y, problem["num_vars"]))
         _, lo, hi = mean_intervals(ee.T)
-        rows = np.random.default_rng(seed).integers(0, len(ee), size=(RESAMPLES, len(ee)))
+        rows = np.random.default_rng(seed).integers(0, len(ee), size=(resamples, len(ee)))
         draws = np.nanmean(ee[rows], axis=1)  # trajectories resampled jointly: paired across parameters
         return pd.DataFrame(
             {
@@ -275,6 +281,48 @@ def judge(t: pd.DataFrame, kind: str, design: dict[str, Any], nz: dict[str, floa
     return t
 
 
+def tier_stability(
+    kind: str,
+    problem: dict[str, Any],
+    values: np.ndarray,
+    x: np.ndarray | None,
+    options: dict[str, Any],
+    reference: np.ndarray,
+    seed: int = 0,
+    draws: int = STABILITY_DRAWS,
+) -> float:
+    """Share of redrawn experiments of the same size whose tiers equal ``reference``.
+
+    An experiment is redrawn from the one run: its design blocks (Sobol: a base sample with its
+    k + 1 companions, ``values`` rows in SALib's order) or trajectories (Morris: k + 1 rows of
+    ``x``) drawn with replacement, as many as it has, each with its replications; the noise,
+    indices and tiers are then computed as for the real one. This is how often a second seed set
+    of this size would print the same ranking, estimated from the first.
+    """
+    k = problem["num_vars"]
+    v = np.asarray(values, dtype=float)
+    step = len(v) // options["N"] if kind == "sobol" else k + 1
+    blocks = len(v) // step
+    rng = np.random.default_rng(seed)
+    same = 0
+    for _ in range(draws):
+        rows = (rng.integers(0, blocks, blocks)[:, None] * step + np.arange(step)).ravel()
+        vd = v[rows]
+        nz = noise(vd)
+        t = sensitivity_table(
+            kind,
+            problem,
+            np.nanmean(vd, axis=1),
+            None if x is None else x[rows],
+            options,
+            seed=int(rng.integers(2**32)),
+            noise_share=nz["noise_share"],
+            resamples=STABILITY_RESAMPLES,
+        )
+        same += bool(np.array_equal(t["tier"].to_numpy(), np.asarray(reference)))
+    return same / draws
+
+
 def sensitivity(folder: Path, paired: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
     """Indices, noise and verdict for every kept weekly measure at the target week.
 
@@ -308,6 +356,11 @@ def sensitivity(folder: Path, paired: pd.DataFrame, manifest: dict[str, Any]) ->
             kind, problem, y, x, exp["design"], seed=exp["seed"] % 2**32, noise_share=nz["noise_share"]
         )
         t = judge(t, kind, exp["design"], nz)
+        t["tier_stability"] = np.nan  # the target measure's only: it repeats the analysis
+        if m == exp["design"]["target"] and t["verdict"].iloc[0] == "ranked":
+            t["tier_stability"] = tier_stability(
+                kind, problem, values, x, exp["design"], t["tier"].to_numpy(), seed=exp["seed"] % 2**32
+            )
         t.insert(0, "week", tw if col != m else -1)
         t.insert(0, "measure", m)
         out.append(t)
@@ -369,10 +422,18 @@ def verdict_text(t: pd.DataFrame, kind: str) -> str:
         )
         shown += len(tier)
     by = "total index ST (noise removed)" if kind == "sobol" else "mu* (mean |elementary effect|)"
+    stability = r.get("tier_stability", float("nan"))
+    recur = (
+        f" These tiers recur in {labels.share(stability)} of {STABILITY_DRAWS} experiments of this size "
+        f"redrawn from this one ({'design blocks' if kind == 'sobol' else 'trajectories'} drawn with "
+        "replacement): about how often a second seed set would print the same ranking."
+        if isinstance(stability, float) and math.isfinite(stability)
+        else ""
+    )
     return (
         f"{noise_words}. Ranked in tiers by {by}, 95% intervals in brackets ('>': every parameter "
         f"before it is above every one after it, by the paired 95% interval of their difference; "
-        f"'~': not told apart): {' > '.join(groups)}."
+        f"'~': not told apart): {' > '.join(groups)}.{recur}"
     )
 
 
@@ -404,6 +465,7 @@ __all__ = [
     "sensitivity",
     "sensitivity_lines",
     "sensitivity_table",
+    "tier_stability",
     "tiers",
     "verdict_text",
 ]
