@@ -139,6 +139,20 @@ def test_chain_store_opens_at_its_week_and_takes_customers():
     assert chain[chain["step"] == 52]["customers_active"].iloc[0] > 0
 
 
+def test_owners_leave_local_businesses_but_not_a_chain_store():
+    # Every owner leaves in the first week they could: the town's own businesses all close for
+    # that reason, the chain store (no local owner) trades on.
+    scenario = small("economy.owner_exit=1.0", steps=12).with_overrides(
+        {"shocks": [{"kind": "chain_store", "start": 2, "category": "cafe"}]}
+    )
+    m = CommunityModel(scenario, seed=3)
+    m.run()
+    chain = m.business_name.index(next(n for n in m.business_name if n.startswith("chain-")))
+    local = [b for b in range(m.n_businesses) if b != chain]
+    assert all(m.exit_reason[b] == "owner" for b in local)
+    assert m.alive[chain] and m.exit_reason[chain] == ""
+
+
 def test_viral_bad_review_lowers_trust_in_that_business_only():
     base = small("run.steps=30")
     hit = base.with_overrides(

@@ -353,7 +353,8 @@ _TABLE = [
         0.0,
         1.0,
         "probability per week",
-        "chance an open business closes for reasons outside the market (illness, retirement, a better job)",
+        "chance an open business closes for reasons outside the market (illness, retirement, a better "
+        "job); not a chain store",
         "Headd (2003, Small Business Economics 21): about a third of closed businesses were successful "
         "at closure; this share of Knaup's (2005) closures",
     ),

@@ -148,6 +148,7 @@ def build_businesses(model: Model, data: dict[str, Any]) -> None:
     model.business_hood = np.zeros(0, dtype=np.int32)
     model.opens = np.zeros(0, dtype=np.int32)
     model.alive = np.zeros(0, dtype=bool)
+    model.chain = np.zeros(0, dtype=bool)  # chain stores: no local owner who could leave
     model.closed_week = np.zeros(0, dtype=np.int32)
     model.exit_reason: list[str] = []
     model.weeks_below = np.zeros(0, dtype=np.int32)
@@ -197,6 +198,7 @@ def chain_row(model: Model, shock: ChainStore, index: int) -> dict[str, Any]:
         credit_line=0.0,
         neighbourhood=int(model.rngs["businesses"].integers(model.n_neighbourhoods)),
         opens=shock.start,
+        chain=True,
         strategy_override=Strategy(
             name="chain",
             **{
@@ -278,6 +280,7 @@ def add_businesses(model: Model, rows: list[dict[str, Any]]) -> None:
     )
     model.opens = np.concatenate([model.opens, [r["opens"] for r in rows]]).astype(np.int32)
     model.alive = np.concatenate([model.alive, np.zeros(k, dtype=bool)])
+    model.chain = np.concatenate([model.chain, [bool(r.get("chain", False)) for r in rows]])
     model.closed_week = np.concatenate([model.closed_week, np.full(k, -1)]).astype(np.int32)
     model.exit_reason += [""] * k
     model.weeks_below = np.concatenate([model.weeks_below, np.zeros(k, dtype=np.int32)])

@@ -7,7 +7,7 @@ that owner time, what a strategy spends on winning and keeping customers, and
 7.9). Revenue and margin are also booked by the customers' acquisition channel, margin by cohort
 (:mod:`sim.core.cohorts`). A business whose cash
 stays below its credit line for ``closure_weeks`` closes; owners also leave at random
-(``owner_exit`` per week).
+(``owner_exit`` per week; not from a chain store, which has no local owner).
 """
 
 from __future__ import annotations
@@ -71,7 +71,10 @@ def run(model: Model, buys: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     model.weeks_below = np.where(below, model.weeks_below + 1, 0)
     for i in np.flatnonzero(model.weeks_below >= model.eco["closure_weeks"]):
         close(model, i, "market")
-    leaving = model.alive & (model.rngs["owner_exit"].random(model.n_businesses) < model.eco["owner_exit"])
+    # An owner leaving (illness, retirement, a better job) closes a local business; a chain store
+    # has no such owner. One draw per business either way, so the stream stays in step.
+    draw = model.rngs["owner_exit"].random(model.n_businesses)
+    leaving = model.alive & ~model.chain & (draw < model.eco["owner_exit"])
     for i in np.flatnonzero(leaving):
         close(model, i, "owner")
     return {
