@@ -165,13 +165,13 @@ def sensitivity_table(
         df = pd.DataFrame({"parameter": problem["names"]})
         remove = {"S1": lambda v: v / (1 - s), "ST": lambda v: (v - s) / (1 - s)}
         for name in ("S1", "ST"):
+            index = remove[name](np.asarray(res[name], dtype=float))
             draws = remove[name](np.asarray(res[f"{name}_conf_all"], dtype=float))
             lo, hi = np.nanquantile(draws, q, axis=0)
-            df[name] = np.clip(remove[name](res[name]), 0, 1)
+            df[name] = np.clip(index, 0, 1)
             df[f"{name}_low"], df[f"{name}_high"] = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
-        for name in ("S1", "ST"):
-            df[f"{name}_raw"] = res[name]
-        df["tier"] = tiers(remove["ST"](res["ST"]), remove["ST"](np.asarray(res["ST_conf_all"], dtype=float)))
+        df["S1_raw"], df["ST_raw"] = res["S1"], res["ST"]
+        df["tier"] = tiers(index, draws)  # the last pass: ST, unclipped, with its resamples
         return df
     if kind == "morris":
         from SALib.analyze import morris
@@ -238,11 +238,6 @@ def tiers(index: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return out
 
 
-def resolved(t: pd.DataFrame, kind: str) -> bool:
-    """Whether the tiers tell at least one group of parameters apart from the rest."""
-    return bool(t["tier"].max() > 1)
-
-
 def judge(t: pd.DataFrame, kind: str, design: dict[str, Any], nz: dict[str, float]) -> pd.DataFrame:
     """Add the noise, the verdict, the rank (only when ranked) and the sizes that would do."""
     t = t.copy()
@@ -252,7 +247,7 @@ def judge(t: pd.DataFrame, kind: str, design: dict[str, Any], nz: dict[str, floa
         verdict = "noise dominates"
     elif not math.isfinite(width) or width > WIDE:
         verdict = "intervals too wide"
-    elif not resolved(t, kind):
+    elif t["tier"].max() == 1:  # no group of parameters told apart from the rest
         verdict = "order not resolved"
     else:
         verdict = "ranked"
