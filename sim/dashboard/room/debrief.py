@@ -166,14 +166,12 @@ def event_from_record(raw: dict[str, Any]) -> Event:
 def replay_folder(folder: str | Path) -> Results | None:
     """A debrief folder's three runs again, from the town, seed and events its ``workshop.json`` holds.
 
-    None when the folder is no workshop debrief, or was written before the events were saved.
-    Raises ``ValueError`` (or ``KeyError``/``TypeError``) when ``workshop.json`` is damaged.
+    None when the folder was written before the events were saved. Raises ``OSError`` when it
+    holds no ``workshop.json``, ``ValueError`` (or ``KeyError``/``TypeError``) when that is damaged.
     """
     import json
 
     path = Path(folder) / "workshop.json"
-    if not path.is_file():
-        return None
     info = json.loads(path.read_text(encoding="utf-8"))
     if "events" not in info or "town" not in info:
         return None
