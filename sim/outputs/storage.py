@@ -327,7 +327,9 @@ def claim_results_dir(
         part_folder: a run is built beside the folder in ``.NAME.part-PID``: check that name fits.
 
     Raises UsageError (FolderInUseError, MissingFolderError) or ResultsExistError, with one line
-    naming the folder; a folder this call created is removed again when it raises.
+    naming the folder; a folder this call created is removed again when it raises, unless another
+    command locked it between this call's ``mkdir`` and its lock (that command holds it now; when
+    it ends without writing, the empty folder stays, since it cannot tell it from the user's).
     """
     accept = accept or require_empty
     if out:
