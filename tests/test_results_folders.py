@@ -239,13 +239,8 @@ def test_claiming_a_folder_is_atomic_among_four_processes(tmp_path):
         assert sorted(o for o, _ in outcomes) == ["claimed", "refused", "refused", "refused"], outcomes
         assert all(str(folder) in msg for o, msg in outcomes if o == "refused")
         (how,) = [msg for o, msg in outcomes if o == "claimed"]
-        if how == "created":
-            assert not folder.exists()  # the winner created it, left it empty and removed it
-        else:
-            # Another process locked the folder between its creator's mkdir and lock: the creator
-            # was refused, the winner found an empty folder it may not remove (it could be the
-            # user's); empty is all that may be left.
-            assert folder.is_dir() and not any(folder.iterdir())
+        assert how == "created"  # claims take turns: nobody locks the folder between mkdir and flock
+        assert not folder.exists()  # the winner created it, left it empty and removed it
 
 
 def test_a_second_resume_is_refused_while_the_first_holds_the_folder(tmp_path):
@@ -531,3 +526,15 @@ def test_sweep_workers_exit_when_the_sweep_is_killed(tmp_path):
     finally:
         _kill(workers)
         _stop(proc)
+
+
+def test_a_claim_inside_a_held_folder_goes_on_without_a_turn(tmp_path, monkeypatch):
+    """Turns are taken on the parent; when it is a running command's folder, wait briefly, then claim."""
+    monkeypatch.setattr(storage, "_CLAIM_WAIT", 0.05)
+    with storage.claim_results_dir("x", tmp_path / "outer") as outer:
+        with storage.claim_results_dir("x", outer.path / "inner") as inner:
+            assert inner.created and inner.fd is not None
+            with pytest.raises(storage.FolderInUseError):
+                storage.claim_results_dir("x", outer.path / "inner")  # still the folder's own lock
+        assert not (outer.path / "inner").exists()
+    assert not (tmp_path / "outer").exists()

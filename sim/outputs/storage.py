@@ -9,8 +9,10 @@ A folder belongs to one command at a time (:func:`claim_results_dir`): the comma
 ``os.mkdir`` (which fails when it exists) or opens the existing one, then takes an exclusive
 ``flock`` on the folder itself and holds it until the command ends. The kernel drops the lock when
 the process dies (even on SIGKILL), so a lock is never stale; a second command that cannot take it
-stops with one line. Problems with the folder (a file in the way, no permission, a name too long)
-are :class:`~sim.config.errors.UsageError` (exit status 2), raised before any work is done.
+stops with one line. Claims in the same parent folder take turns, so the command that creates a
+folder is the one that holds it. Problems with the folder (a file in the way, no permission, a
+name too long) are :class:`~sim.config.errors.UsageError` (exit status 2), raised before any work
+is done.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import platform
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +59,9 @@ DEFAULT_NAME_MAX = 255
 """Bytes in one file name when the file system does not say (most allow 255)."""
 _FREE_NAME_TRIES = 100
 """Default folders tried when several commands start in the same second (``NAME-STAMP-2``, ...)."""
+
+_CLAIM_WAIT = 2.0
+"""Seconds a claim waits for another claim in the same folder (see :func:`_one_claim_at_a_time`)."""
 
 _held: set[int] = set()
 """Descriptors of the folders this process has locked (closed in forked children)."""
@@ -257,6 +263,43 @@ class FolderClaim:
         self.release()
 
 
+@contextlib.contextmanager
+def _one_claim_at_a_time(parent: Path) -> Iterator[None]:
+    """Claims of folders in ``parent`` take turns (a short ``flock`` on ``parent``).
+
+    ``mkdir`` and ``flock`` are two steps: without turns, a command that finds the folder another
+    has just created could lock it in between, and the creator would be refused while the
+    winner, not having created it, would leave it behind if it ends without writing. The turn
+    only decides who wins, never whether two can: that is the folder's own lock. So when
+    ``parent`` cannot be locked within ``_CLAIM_WAIT`` seconds (it is a running command's
+    results folder) or at all, the claim goes on without a turn.
+    """
+    fd = None
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            fd = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    if fd is not None:
+        deadline = time.monotonic() + _CLAIM_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.002)
+                    continue
+            except OSError:  # pragma: no cover - a file system without flock
+                pass
+            os.close(fd)
+            fd = None
+            break
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)  # closing the descriptor ends the turn
+
+
 def _claim(path: Path, create: bool, must_create: bool, part_folder: bool) -> FolderClaim | None:
     """Create or open ``path`` and lock it; None when ``must_create`` and it exists."""
     parents = _make_parents(path)
@@ -270,25 +313,26 @@ def _claim(path: Path, create: bool, must_create: bool, part_folder: bool) -> Fo
                     f"beside it in '{part_folder_name(Path('NAME'))}', so at most {limit - extra} "
                     f"bytes here)"
                 )
-        created = False
-        if create:
+        with _one_claim_at_a_time(path.parent):
+            created = False
+            if create:
+                try:
+                    os.mkdir(path)
+                    created = True
+                except FileExistsError:
+                    if must_create:
+                        return None
+                except OSError as exc:
+                    raise folder_error(path, exc) from None
             try:
-                os.mkdir(path)
-                created = True
-            except FileExistsError:
-                if must_create:
-                    return None
+                st = os.stat(path)
+            except FileNotFoundError:
+                raise MissingFolderError(f"{path}: no such folder") from None
             except OSError as exc:
                 raise folder_error(path, exc) from None
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            raise MissingFolderError(f"{path}: no such folder") from None
-        except OSError as exc:
-            raise folder_error(path, exc) from None
-        if not stat.S_ISDIR(st.st_mode):
-            raise UsageError(f"{path}: a file is there, not a folder; choose another --out")
-        fd = lock_folder(path)
+            if not stat.S_ISDIR(st.st_mode):
+                raise UsageError(f"{path}: a file is there, not a folder; choose another --out")
+            fd = lock_folder(path)
         try:
             # Opened and locked, but is it still the folder at ``path``? Another command may have
             # renamed its finished run over it, or removed it, in the meantime.
@@ -327,9 +371,8 @@ def claim_results_dir(
         part_folder: a run is built beside the folder in ``.NAME.part-PID``: check that name fits.
 
     Raises UsageError (FolderInUseError, MissingFolderError) or ResultsExistError, with one line
-    naming the folder; a folder this call created is removed again when it raises, unless another
-    command locked it between this call's ``mkdir`` and its lock (that command holds it now; when
-    it ends without writing, the empty folder stays, since it cannot tell it from the user's).
+    naming the folder; a folder this call created is removed again when it raises. Commands that
+    claim the same folder at once take turns, so the one that creates it is the one that holds it.
     """
     accept = accept or require_empty
     if out:
