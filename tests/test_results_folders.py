@@ -109,14 +109,36 @@ def _popen(args: list[str]) -> subprocess.Popen:
     )
 
 
+def _group_running(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` has not exited yet (zombies have: their locks are gone)."""
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in "ZX":
+            return True
+    return False
+
+
 def _stop(proc: subprocess.Popen) -> None:
-    """Kill a started command's process group (by its id) and reap it."""
+    """Kill a started command's process group (by its id), reap it, and wait until all of it exited.
+
+    Reaping the command is not enough: a child it was forking when killed (a worker, or git asked
+    for the commit) holds the folder's lock until its own exit, which can lag under load.
+    """
     if proc.poll() is None:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
             pass
     proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while os.path.isdir("/proc") and _group_running(proc.pid):
+        assert time.monotonic() < deadline, f"process group {proc.pid} outlived its kill by 30 s"
+        time.sleep(0.005)
 
 
 # ---------------------------------------------------------------------------------------------
