@@ -274,30 +274,22 @@ def _one_claim_at_a_time(parent: Path) -> Iterator[None]:
     ``parent`` cannot be locked within ``_CLAIM_WAIT`` seconds (it is a running command's
     results folder) or at all, the claim goes on without a turn.
     """
-    fd = None
-    if fcntl is not None:
-        with contextlib.suppress(OSError):
-            fd = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    if fd is not None:
-        deadline = time.monotonic() + _CLAIM_WAIT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() < deadline:
-                    time.sleep(0.002)
-                    continue
-            except OSError:  # pragma: no cover - a file system without flock
-                pass
-            os.close(fd)
+    deadline = time.monotonic() + _CLAIM_WAIT
+    while True:
+        try:
+            fd = lock_folder(parent)
+        except FolderInUseError:
+            if time.monotonic() < deadline:
+                time.sleep(0.002)
+                continue
             fd = None
-            break
+        except UsageError:  # the parent cannot be opened (no permission to read it)
+            fd = None
+        break
     try:
         yield
     finally:
-        if fd is not None:
-            os.close(fd)  # closing the descriptor ends the turn
+        unlock(fd)  # ends the turn
 
 
 def _claim(path: Path, create: bool, must_create: bool, part_folder: bool) -> FolderClaim | None:
