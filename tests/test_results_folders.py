@@ -69,14 +69,20 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
-def _start_time(pid: int) -> str | None:
-    """The process's start time (field 22 of /proc/PID/stat); None when gone or a zombie."""
+def _running_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the name (state first); None when gone or a zombie."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = stat.rsplit(")", 1)[1].split()
-    return None if fields[0] in ("Z", "X") else fields[19]
+    return None if fields[0] in ("Z", "X") else fields
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time (field 22 of /proc/PID/stat); None when gone or a zombie."""
+    fields = _running_stat(pid)
+    return None if fields is None else fields[19]
 
 
 def _children(pid: int) -> list[int]:
@@ -111,16 +117,8 @@ def _popen(args: list[str]) -> subprocess.Popen:
 
 def _group_running(pgid: int) -> bool:
     """Whether a process of group ``pgid`` has not exited yet (zombies have: their locks are gone)."""
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] not in "ZX":
-            return True
-    return False
+    stats = (_running_stat(int(e.name)) for e in os.scandir("/proc") if e.name.isdigit())
+    return any(fields is not None and int(fields[2]) == pgid for fields in stats)
 
 
 def _stop(proc: subprocess.Popen) -> None:
