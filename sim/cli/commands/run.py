@@ -45,9 +45,11 @@ def add_scenario_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
-def scenario_overrides(
-    args: argparse.Namespace, flags: tuple[str, ...] = ("seed", "steps", "replications")
-) -> list[str]:
+RUN_FLAGS = ("seed", "steps", "replications")
+"""The shortcut flags of ``commsim run`` that change ``run.<flag>``."""
+
+
+def scenario_overrides(args: argparse.Namespace, flags: tuple[str, ...] = RUN_FLAGS) -> list[str]:
     """``--set`` items plus the shortcut ``flags`` that change ``run.<flag>``, in the order they apply."""
     extra = [f"run.{k}={v}" for k in flags if (v := getattr(args, k, None)) is not None]
     return list(args.set) + extra
@@ -113,7 +115,7 @@ def _workshop_session(args: argparse.Namespace) -> Results | None:
             file=sys.stderr,
         )
         return None
-    if used := [f"--{k}" for k in ("seed", "steps", "replications") if getattr(args, k, None) is not None]:
+    if used := [f"--{k}" for k in RUN_FLAGS if getattr(args, k, None) is not None]:
         raise UsageError(
             f"{folder}: a workshop session is replayed as played: {', '.join(used)} does not apply"
         )
